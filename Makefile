@@ -1,0 +1,34 @@
+# The two commands: `make run` and `make test`. Everything they need is set up by scripts/setup.sh.
+PORT ?= 8000
+PY := .venv/bin/python
+export PORT
+
+.PHONY: run test setup lint format migrate demo bench
+
+setup:
+	@bash scripts/setup.sh
+
+migrate: setup
+	@$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	@$(PY) manage.py load_demo
+
+run: demo
+	@$(PY) manage.py collectstatic --noinput -v 0
+	@mkdir -p var
+	@echo "==> Atalaya on http://localhost:$(PORT)/  (API docs: /api/docs/, health: /healthz). Ctrl-C stops all."
+	@exec .venv/bin/honcho start -f Procfile -p $(PORT)
+
+lint: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
+format: setup
+	@.venv/bin/ruff format .
+	@.venv/bin/ruff check --fix .
+
+test: setup lint
+	@$(PY) manage.py check --fail-level WARNING
+	@$(PY) manage.py makemigrations --check --dry-run
+	@.venv/bin/pytest $(PYTEST_ARGS)

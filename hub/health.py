@@ -1,0 +1,73 @@
+"""State of the parts the hub needs: database, Redis (the broker) and the Celery workers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+
+HEARTBEAT_KEY = "atalaya:heartbeat"
+
+
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+
+
+def check_database() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True}
+    except Exception as e:  # any failure means "down"; the message says which
+        return {"ok": False, "error": str(e).strip()[:200]}
+
+
+def check_redis() -> dict[str, Any]:
+    try:
+        redis_client().ping()
+        return {"ok": True}
+    except Exception as e:
+        return {"ok": False, "error": str(e).strip()[:200]}
+
+
+def check_workers(*, broker_ok: bool) -> dict[str, Any]:
+    if not broker_ok:
+        # Pinging through a dead broker would block on kombu's reconnect loop.
+        return {"ok": False, "error": "broker unreachable"}
+    # A throwaway app bound to the configured broker: the main app's producer pool is created
+    # once and would keep publishing to whatever broker it first saw.
+    app = Celery("healthz", broker=settings.CELERY_BROKER_URL, set_as_current=False)
+    try:
+        replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_TIMEOUT)
+    except Exception as e:
+        return {"ok": False, "error": str(e).strip()[:200]}
+    finally:
+        app.close()
+    names = sorted(name for reply in replies for name in reply)
+    state: dict[str, Any] = {"ok": bool(names), "workers": names}
+    if not names:
+        state["error"] = "no worker answered"
+    beat = last_heartbeat()
+    if beat is not None:
+        state["last_heartbeat_age_s"] = round(time.time() - beat, 1)
+    return state
+
+
+def last_heartbeat() -> float | None:
+    try:
+        value = redis_client().get(HEARTBEAT_KEY)
+    except Exception:
+        return None
+    return float(value) if value else None
+
+
+def health() -> tuple[bool, dict[str, Any]]:
+    db = check_database()
+    rd = check_redis()
+    workers = check_workers(broker_ok=rd["ok"])
+    checks = {"database": db, "redis": rd, "workers": workers}
+    return all(c["ok"] for c in checks.values()), checks

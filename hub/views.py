@@ -1,0 +1,33 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from hub.api.problems import problem_response
+
+from .health import health
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    ok, checks = health()
+    return JsonResponse({"status": "ok" if ok else "down", **checks}, status=200 if ok else 503)
+
+
+@login_required
+def home(request):
+    return render(request, "hub/home.html", {"org": request.user.organization})
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return problem_response(request, 404, "Not found.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return problem_response(request, 500, "Internal error; it has been logged.")
+    return render(request, "500.html", status=500)

@@ -1,0 +1,34 @@
+import django_filters
+
+from hub.api.pagination import CursorPagination
+from hub.api.views import ReadOnlyViewSet
+
+from ..models import Organization
+from .serializers import OrganizationSerializer
+
+
+class OrganizationFilter(django_filters.FilterSet):
+    country = django_filters.CharFilter(method="filter_country")
+
+    class Meta:
+        model = Organization
+        fields = ["kind", "country"]
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country=value.upper())
+
+
+class OrganizationPagination(CursorPagination):
+    ordering = "slug"
+
+
+class OrganizationViewSet(ReadOnlyViewSet):
+    """The member directory: every member organisation sees every other one."""
+
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    pagination_class = OrganizationPagination
+    lookup_field = "slug"
+
+    def scoped_queryset(self):
+        return Organization.objects.all()

@@ -1,0 +1,184 @@
+"""Writes on members: each is a small, keyword-only, atomic function that records who did it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_countries import countries
+
+from .models import API_KEY_PREFIX, APIKey, AuditEvent, Organization, Scope, User, hash_api_key
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a person, an organisation's API key, or the system (both None)."""
+
+    user: User | None = None
+    api_key: APIKey | None = None
+
+    @property
+    def organization(self) -> Organization | None:
+        if self.api_key is not None:
+            return self.api_key.organization
+        return self.user.organization if self.user is not None else None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls()
+
+    @classmethod
+    def from_request_user(cls, user) -> Actor:
+        # An API request's user is a KeyUser (members.authentication); a portal request's a User.
+        api_key = getattr(user, "api_key", None)
+        if api_key is not None:
+            return cls(api_key=api_key)
+        return cls(user=user if getattr(user, "is_authenticated", False) else None)
+
+
+def audit(*, actor: Actor, action: str, obj=None, data: dict | None = None) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_user=actor.user,
+        actor_key=actor.api_key,
+        organization=actor.organization,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        data=data or {},
+    )
+
+
+def organization_create(
+    *, actor: Actor, slug: str, name: str, kind: str, country: str
+) -> Organization:
+    errors: dict[str, str] = {}
+    if kind not in Organization.Kind.values:
+        errors["kind"] = f"Unknown kind '{kind}'; one of: {', '.join(Organization.Kind.values)}."
+    country = (country or "").upper()
+    if country not in dict(countries):
+        errors["country"] = f"'{country}' is not an ISO 3166-1 alpha-2 country code."
+    org = Organization(slug=slug, name=name, kind=kind, country=country)
+    try:
+        org.full_clean()
+    except ValidationError as e:
+        for field, messages in e.message_dict.items():
+            errors.setdefault(field, " ".join(messages))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        org.save()
+        audit(actor=actor, action="organization.created", obj=org)
+    return org
+
+
+def organization_set_suspended(
+    *, actor: Actor, organization: Organization, suspended: bool
+) -> None:
+    with transaction.atomic():
+        Organization.objects.filter(pk=organization.pk).update(is_suspended=suspended)
+        organization.is_suspended = suspended
+        audit(
+            actor=actor,
+            action="organization.suspended" if suspended else "organization.reinstated",
+            obj=organization,
+        )
+
+
+def api_key_create(
+    *,
+    actor: Actor,
+    organization: Organization,
+    name: str,
+    scopes: list[str] | tuple[str, ...] = (Scope.READ,),
+    expires_at: datetime | None = None,
+) -> tuple[APIKey, str]:
+    """Creates a key and returns it with its plain secret, which is never stored nor shown again."""
+    unknown = set(scopes) - set(Scope.values)
+    if unknown or not scopes:
+        raise ValidationError({"scopes": f"Choose among {', '.join(Scope.values)}."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    plain = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        key = APIKey.objects.create(
+            organization=organization,
+            name=name,
+            prefix=plain[:12],
+            hashed_key=hash_api_key(plain),
+            scopes=sorted(set(scopes)),
+            expires_at=expires_at,
+            created_by=actor.user,
+        )
+        audit(actor=actor, action="api_key.created", obj=key, data={"scopes": key.scopes})
+    return key, plain
+
+
+def api_key_revoke(*, actor: Actor, api_key: APIKey) -> None:
+    with transaction.atomic():
+        # Conditional update: revoking twice keeps the first revocation time.
+        APIKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        api_key.refresh_from_db(fields=["revoked_at"])
+        audit(actor=actor, action="api_key.revoked", obj=api_key)
+
+
+def user_invite(
+    *, actor: Actor, organization: Organization, email: str, role: str, full_name: str = ""
+) -> User:
+    """Creates a member with no password and e-mails a link to choose one."""
+    email = User.objects.normalize_email(email).lower()
+    if role not in User.Role.values:
+        raise ValidationError({"role": f"Choose among {', '.join(User.Role.values)}."})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "Someone with this e-mail address already has an account."})
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email, None, organization=organization, role=role, full_name=full_name
+        )
+        audit(actor=actor, action="user.invited", obj=user, data={"role": role})
+        link = invitation_link(user)
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"You are invited to Atalaya ({organization.name})",
+                message=f"Choose your password to join {organization.name} on Atalaya:\n{link}\n",
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
+    return user
+
+
+def invitation_link(user: User) -> str:
+    from django.conf import settings
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+    )
+
+
+def user_set_role(*, actor: Actor, user: User, role: str) -> None:
+    if role not in User.Role.values:
+        raise ValidationError({"role": f"Choose among {', '.join(User.Role.values)}."})
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(role=role)
+        user.role = role
+        audit(actor=actor, action="user.role_changed", obj=user, data={"role": role})
+
+
+def user_deactivate(*, actor: Actor, user: User) -> None:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        audit(actor=actor, action="user.deactivated", obj=user)

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Makes a machine ready to run or test Atalaya: the virtualenv, PostgreSQL and Redis.
+# Idempotent and quiet when everything is already there. Order of preference for each service:
+# the URL given in the environment, a server already listening on the standard local port,
+# else the OS package (installed with apt-get when missing) started here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_URL_DEFAULT="postgres://atalaya:atalaya@127.0.0.1:5432/atalaya"
+REDIS_URL_DEFAULT="redis://127.0.0.1:6379/0"
+VENV=.venv
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root (or sudo) to run: $*"; fi
+}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"
+  else sudo -u postgres "$@"; fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* yourself, or set DATABASE_URL / REDIS_URL"
+  if [ "$APT_UPDATED" = 0 ]; then
+    say "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  say "apt-get install $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {
+  for _ in $(seq 1 60); do port_open "$1" "$2" && return 0; sleep 0.5; done
+  die "nothing answers on $1:$2"
+}
+
+# --- Python virtualenv -------------------------------------------------------------------
+ensure_venv() {
+  local py=${PYTHON:-python3}
+  command -v "$py" >/dev/null || apt_install python3 python3-venv
+  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "$py is older than 3.11"
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating $VENV"
+    if ! "$py" -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      apt_install python3-venv
+      "$py" -m venv "$VENV"
+    fi
+  fi
+  # Reinstall only when a requirements file changed since the last install.
+  local stamp="$VENV/.requirements.sha" want
+  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing Python packages"
+    "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+    echo "$want" >"$stamp"
+  fi
+}
+
+# --- PostgreSQL --------------------------------------------------------------------------
+db_reachable() {
+  "$VENV/bin/python" - "$1" <<'PY' 2>/dev/null
+import sys, psycopg
+psycopg.connect(sys.argv[1].replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+PY
+}
+
+start_local_postgres() {
+  if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
+    apt_install postgresql
+  fi
+  local ver
+  ver=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$ver main"; then
+    say "creating PostgreSQL $ver cluster"
+    as_root pg_createcluster "$ver" main >/dev/null
+  fi
+  say "starting PostgreSQL $ver"
+  as_root pg_ctlcluster "$ver" main start || true
+  wait_port 127.0.0.1 5432
+}
+
+ensure_postgres() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    db_reachable "$DATABASE_URL" || die "DATABASE_URL is set but the database does not answer"
+    return
+  fi
+  port_open 127.0.0.1 5432 || start_local_postgres
+  db_reachable "$PG_URL_DEFAULT" && return
+  # A local server we can administer: create the role (CREATEDB, for the test database) and db.
+  say "creating PostgreSQL role and database 'atalaya'"
+  command -v psql >/dev/null || die "a server listens on :5432 but $PG_URL_DEFAULT does not work; set DATABASE_URL"
+  as_postgres psql -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'atalaya') THEN
+    CREATE ROLE atalaya LOGIN PASSWORD 'atalaya' CREATEDB;
+  ELSE
+    ALTER ROLE atalaya LOGIN PASSWORD 'atalaya' CREATEDB;
+  END IF;
+END $$;
+SQL
+  as_postgres psql -q -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'atalaya'" | grep -q 1 ||
+    as_postgres createdb -O atalaya atalaya
+  db_reachable "$PG_URL_DEFAULT" || die "cannot connect to $PG_URL_DEFAULT"
+}
+
+# --- Redis -------------------------------------------------------------------------------
+ensure_redis() {
+  if [ -n "${REDIS_URL:-}" ]; then return; fi
+  port_open 127.0.0.1 6379 && return
+  command -v redis-server >/dev/null || apt_install redis-server
+  say "starting Redis"
+  if [ "$(id -u)" = 0 ] && [ -x /etc/init.d/redis-server ]; then
+    /etc/init.d/redis-server start >/dev/null 2>&1 || true
+  fi
+  if ! port_open 127.0.0.1 6379; then
+    # Outside the checkout: the server outlives it (a CI clone is deleted after its run).
+    local dir="${XDG_STATE_HOME:-$HOME/.local/state}/atalaya/redis"
+    mkdir -p "$dir"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$dir" \
+      --appendonly yes --logfile "$dir/redis.log"
+  fi
+  wait_port 127.0.0.1 6379
+}
+
+ensure_venv
+ensure_postgres
+ensure_redis
+say "ready: database ${DATABASE_URL:-$PG_URL_DEFAULT}, redis ${REDIS_URL:-$REDIS_URL_DEFAULT}"
