@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from .querysets import APIKeyQuerySet, OrganizationQuerySet, UserManager
+from hub.vocabulary import AGREEMENT_TLPS, TLP, Category
+
+from .querysets import AgreementQuerySet, APIKeyQuerySet, OrganizationQuerySet, UserManager
 
 
 class Organization(models.Model):
@@ -172,3 +175,75 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Agreement(models.Model):
+    """An MOU between two or more members saying what they share with each other."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        TERMINATED = "terminated", "Terminated"
+        EXPIRED = "expired", "Expired"
+
+    title = models.CharField(max_length=200)
+    parties = models.ManyToManyField(
+        Organization, through="AgreementParty", related_name="agreements"
+    )
+    # Empty means "all": every category / every jurisdiction, including global reports.
+    categories = ArrayField(
+        models.CharField(max_length=20, choices=Category.choices), default=list, blank=True
+    )
+    jurisdictions = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    max_tlp = models.PositiveSmallIntegerField(
+        choices=[(t.value, t.label) for t in AGREEMENT_TLPS], default=TLP.GREEN
+    )
+    share_reporter_identity = models.BooleanField(default=False)
+    share_evidence = models.BooleanField(default=False)
+    effective_from = models.DateField(default=timezone.localdate)
+    expires_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "effective_from", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("effective_from")),
+                name="agreement_expires_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgreementParty(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="party_links")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="agreement_links"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organization__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "organization"], name="one_party_link"),
+        ]
+        # The access policy looks agreements up by party: (organization, agreement).
+        indexes = [models.Index(fields=["organization", "agreement"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization} in {self.agreement}"

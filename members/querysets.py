@@ -32,3 +32,20 @@ class UserManager(BaseUserManager):
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         return self.create_user(email, password, **fields)
+
+
+class AgreementQuerySet(models.QuerySet):
+    def in_force(self, today=None) -> AgreementQuerySet:
+        """Active now: signed by every party, not suspended or terminated, and within its dates.
+
+        The dates are checked here too, not only by the expiry task, so an agreement stops
+        sharing at the end of its last day even if the task has not run yet.
+        """
+        today = today or timezone.localdate()
+        return self.filter(status="active", effective_from__lte=today).filter(
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
+        )
+
+    def of_party(self, org) -> AgreementQuerySet:
+        """Agreements `org` is a party to: the only ones it may see."""
+        return self.filter(party_links__organization=org)

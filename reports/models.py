@@ -1,0 +1,125 @@
+"""Reports of piracy operations, their indicators, and the hub-wide targets they point at."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils import timezone
+
+from hub.vocabulary import TLP, Category
+from members.models import Agreement, APIKey, Organization, User
+
+from .indicators import KINDS
+from .querysets import ReportQuerySet
+
+IndicatorKind = models.TextChoices("IndicatorKind", [(k.upper(), k) for k in KINDS])
+
+
+class Target(models.Model):
+    """The canonical form of an indicator, unique hub-wide: where reports meet (deduplication)."""
+
+    kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
+    value = models.CharField(max_length=2048)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="one_target_per_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class Report(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACTIONED = "actioned", "Actioned"
+        RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Sharing(models.TextChoices):
+        AGREEMENTS = "agreements", "Under our agreements"
+        PRIVATE = "private", "Private to my organisation"
+
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reports")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    tlp = models.PositiveSmallIntegerField(choices=TLP.choices, default=TLP.AMBER)
+    # ISO 3166-1 alpha-2 codes of the countries concerned; empty means global.
+    jurisdictions = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    sharing = models.CharField(max_length=12, choices=Sharing.choices, default=Sharing.AGREEMENTS)
+    # For TLP:RED: the organisations named to receive it.
+    recipients = models.ManyToManyField(Organization, blank=True, related_name="+")
+    # When not empty, the report is shared only under these agreements.
+    restricted_to = models.ManyToManyField(Agreement, blank=True, related_name="+")
+    live_from = models.DateTimeField(null=True, blank=True)
+    live_until = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_key = models.ForeignKey(
+        APIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["owner", "-id"]),
+            models.Index(fields=["tlp", "sharing"]),
+            models.Index(fields=["category", "-id"]),
+            models.Index(fields=["status", "-id"]),
+            models.Index(fields=["updated_at"]),
+            GinIndex(fields=["jurisdictions"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(live_from__isnull=True)
+                | models.Q(live_until__isnull=True)
+                | models.Q(live_until__gte=models.F("live_from")),
+                name="report_live_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def tlp_label(self) -> str:
+        return TLP(self.tlp).label
+
+    @property
+    def is_urgent(self) -> bool:
+        """A live-event report is urgent until its window ends."""
+        if self.live_from is None and self.live_until is None:
+            return False
+        return self.live_until is None or self.live_until >= timezone.now()
+
+
+class Indicator(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="indicators")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
+    raw_value = models.CharField(max_length=8192)
+    value = models.CharField(max_length=2048)
+    # Linked by the deduplication task once the report is committed.
+    target = models.ForeignKey(
+        Target, null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
+    )
+
+    class Meta:
+        ordering = ["report", "position"]
+        indexes = [
+            models.Index(fields=["kind", "value"]),
+            models.Index(fields=["target", "report"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"

@@ -1,0 +1,43 @@
+"""Words of SPEC.md shared by several apps: report categories and TLP levels.
+
+They live in `hub` because agreements (`members`) scope by them and reports (`reports`) carry
+them, and `members` must not import `reports`.
+"""
+
+from django.db import models
+
+
+class Category(models.TextChoices):
+    IPTV = "iptv", "Pirate IPTV"
+    LIVE_SPORTS = "live_sports", "Live sports restream"
+    STREAM_RIPPING = "stream_ripping", "Stream ripping"
+    STREAMING_SITE = "streaming_site", "Streaming site"
+    TORRENT = "torrent", "Torrent"
+    CYBERLOCKER = "cyberlocker", "Cyberlocker"
+    APP = "app", "Pirate app"
+    DEVICE = "device", "Device"
+    OTHER = "other", "Other"
+
+
+class TLP(models.IntegerChoices):
+    """Traffic Light Protocol 2.0, stored as its rank so that "at most" is a comparison.
+
+    The API speaks the labels (`clear`, `green`, `amber`, `amber+strict`, `red`).
+    """
+
+    CLEAR = 0, "clear"
+    GREEN = 1, "green"
+    AMBER = 2, "amber"
+    AMBER_STRICT = 3, "amber+strict"
+    RED = 4, "red"
+
+    @classmethod
+    def from_label(cls, label: str) -> "TLP":
+        for member in cls:
+            if member.label == label:
+                return member
+        raise ValueError(label)
+
+
+# An agreement's max_tlp: red is never shared under an agreement alone (it needs recipients).
+AGREEMENT_TLPS = [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT]
