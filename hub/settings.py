@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 )
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hub.tasks.heartbeat", "schedule": 30.0},
+    "expire-agreements": {"task": "members.tasks.expire_agreements", "schedule": 3600.0},
 }
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
 

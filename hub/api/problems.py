@@ -11,6 +11,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -72,7 +73,12 @@ def problem_exception_handler(exc, context) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        # Services raise Django's ValidationError with a field -> message mapping.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -107,6 +113,12 @@ def _validation_summary(errors: list[dict[str, str]]) -> str:
         e = errors[0]
         return f"{e['pointer'] or 'request'}: {e['detail']}"
     return f"{len(errors)} fields are invalid; see errors."
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The resource's current state does not allow this."
+    default_code = "conflict"
 
 
 def problem_response(request, status: int, detail: str = "") -> JsonResponse:

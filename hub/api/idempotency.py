@@ -1,0 +1,82 @@
+"""`Idempotency-Key` on writes: a retried request returns the first response, creates nothing.
+
+The record is written in the same transaction as the write itself, so either both exist or
+neither does. Two concurrent requests with one key race on the unique constraint: the loser's
+transaction (and whatever it created) rolls back and it answers with the winner's response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from hub.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+RETENTION = timedelta(hours=24)
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = 422
+    default_detail = "This Idempotency-Key was already used with a different request."
+    default_code = "idempotency_key_reused"
+
+
+def _fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, cls=JSONEncoder)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def idempotent(view_method):
+    """Decorates a DRF view method (create, bulk, workflow actions)."""
+
+    @wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > 255:
+            raise exceptions.ValidationError({HEADER: "At most 255 characters."})
+        org = request.user.organization
+        fingerprint = _fingerprint(request)
+        cutoff = timezone.now() - RETENTION
+        record = IdempotencyRecord.objects.filter(
+            organization=org, key=key, created_at__gte=cutoff
+        ).first()
+        if record is not None:
+            return _replay(record, fingerprint)
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.filter(
+                    organization=org, key=key, created_at__lt=cutoff
+                ).delete()
+                response = view_method(self, request, *args, **kwargs)
+                IdempotencyRecord.objects.create(
+                    organization=org,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=response.status_code,
+                    body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(organization=org, key=key).first()
+            if record is None:
+                raise
+            return _replay(record, fingerprint)
+        return response
+
+    return wrapper

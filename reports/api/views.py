@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from hub.api.idempotency import idempotent
+from hub.api.problems import flatten_errors
+from members.services import Actor
+
+from .. import services
+from ..selectors import visible_reports
+from .filters import ReportFilter
+from .serializers import (
+    BulkSerializer,
+    ReportPatchSerializer,
+    ReportSerializer,
+    ReportWriteSerializer,
+)
+
+
+class ReportViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @property
+    def org(self):
+        return self.request.user.organization
+
+    def get_queryset(self):
+        return visible_reports(self.org)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": self.org}
+
+    def _read(self, report_ids: list[int]) -> list[dict]:
+        reports = {r.pk: r for r in self.get_queryset().filter(pk__in=report_ids)}
+        context = self.get_serializer_context()
+        return [ReportSerializer(reports[pk], context=context).data for pk in report_ids]
+
+    @extend_schema(request=ReportWriteSerializer, responses={201: ReportSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        write = ReportWriteSerializer(data=request.data, context=self.get_serializer_context())
+        write.is_valid(raise_exception=True)
+        report = services.report_submit(
+            actor=Actor.from_request_user(request.user),
+            data=ReportWriteSerializer.to_input(write.validated_data),
+        )
+        return Response(self._read([report.pk])[0], status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReportPatchSerializer, responses={200: ReportSerializer})
+    @idempotent
+    def partial_update(self, request, *args, **kwargs):
+        report = self.get_object()  # 404 unless visible
+        if "indicators" in request.data:
+            raise serializers.ValidationError(
+                {"indicators": "Indicators are fixed once submitted; submit a new report."}
+            )
+        patch = ReportPatchSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        patch.is_valid(raise_exception=True)
+        services.report_update(
+            actor=Actor.from_request_user(request.user), report=report, changes=patch.to_changes()
+        )
+        return Response(self._read([report.pk])[0])
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=BulkSerializer)
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def bulk(self, request):
+        """Up to 1,000 reports. Each item is validated on its own; the valid ones are stored
+        even when others fail, and the answer says, item by item, what happened."""
+        envelope = BulkSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        context = self.get_serializer_context()
+        valid, results = [], []
+        for index, item in enumerate(envelope.validated_data["reports"]):
+            write = ReportWriteSerializer(data=item, context=context)
+            if not isinstance(item, dict):
+                results.append(
+                    {
+                        "index": index,
+                        "status": "invalid",
+                        "errors": [
+                            {
+                                "pointer": f"/reports/{index}",
+                                "detail": "Expected a report object.",
+                                "code": "not_an_object",
+                            }
+                        ],
+                    }
+                )
+            elif write.is_valid():
+                valid.append((index, ReportWriteSerializer.to_input(write.validated_data)))
+                results.append(None)
+            else:
+                results.append(
+                    {
+                        "index": index,
+                        "status": "invalid",
+                        "errors": flatten_errors(write.errors, f"/reports/{index}"),
+                    }
+                )
+        try:
+            created = services.reports_submit(
+                actor=Actor.from_request_user(request.user), items=[d for _, d in valid]
+            )
+        except DjangoValidationError as e:  # pragma: no cover - the serializer checked the rules
+            raise serializers.ValidationError(e.message_dict) from e
+        for (index, _), report in zip(valid, created, strict=True):
+            results[index] = {"index": index, "status": "created", "id": report.pk}
+        return Response(
+            {"created": len(created), "invalid": len(results) - len(created), "results": results},
+            status=status.HTTP_200_OK,
+        )

@@ -1,0 +1,191 @@
+"""Writes on reports. Shape is checked by serializers and forms; the rules live here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hub.vocabulary import TLP
+from members.models import Agreement, Organization
+from members.services import Actor, audit
+
+from .models import Indicator, Report
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    kind: str
+    raw_value: str
+    value: str  # normalised (reports.indicators.normalise)
+
+
+@dataclass
+class ReportInput:
+    category: str
+    title: str
+    indicators: list[IndicatorInput]
+    tlp: int = TLP.AMBER
+    description: str = ""
+    jurisdictions: list[str] = field(default_factory=list)
+    sharing: str = Report.Sharing.AGREEMENTS
+    recipients: list[Organization] = field(default_factory=list)
+    restricted_to: list[Agreement] = field(default_factory=list)
+    live_from: datetime | None = None
+    live_until: datetime | None = None
+
+
+def check_report_rules(*, owner: Organization, data: ReportInput) -> None:
+    """Cross-field rules of a report; raises ValidationError naming each field."""
+    errors: dict[str, str] = {}
+    if not data.indicators:
+        errors["indicators"] = "A report needs at least one indicator."
+    if data.recipients and data.tlp != TLP.RED:
+        errors["recipients"] = "Recipients are named only for TLP:RED reports."
+    if data.tlp == TLP.RED and not data.recipients:
+        errors["recipients"] = "A TLP:RED report must name its recipients."
+    if data.tlp == TLP.CLEAR and data.sharing == Report.Sharing.PRIVATE:
+        errors["sharing"] = "A TLP:CLEAR report is visible to every member; it cannot be private."
+    if owner in data.recipients:
+        errors["recipients"] = "Your own organisation always sees its reports; name others."
+    if data.restricted_to:
+        mine = set(
+            Agreement.objects.of_party(owner)
+            .filter(pk__in=[a.pk for a in data.restricted_to])
+            .values_list("pk", flat=True)
+        )
+        # Same message for "not yours" and "does not exist": agreements are private to parties.
+        missing = sorted(a.pk for a in data.restricted_to if a.pk not in mine)
+        if missing:
+            errors["agreements"] = f"Unknown agreements: {', '.join(map(str, missing))}."
+    if data.live_from and data.live_until and data.live_until < data.live_from:
+        errors["live_until"] = "The live window ends before it starts."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _build(*, owner: Organization, actor: Actor, data: ReportInput, now: datetime) -> Report:
+    return Report(
+        owner=owner,
+        category=data.category,
+        title=data.title,
+        description=data.description,
+        tlp=data.tlp,
+        jurisdictions=sorted({c.upper() for c in data.jurisdictions}),
+        sharing=data.sharing,
+        live_from=data.live_from,
+        live_until=data.live_until,
+        created_by=actor.user,
+        created_by_key=actor.api_key,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
+    """Stores reports for the actor's organisation in one transaction, in bulk.
+
+    Every item must already have passed `check_report_rules`; the bulk endpoint checks each
+    item and passes only the valid ones, so one bad item never loses the others.
+    """
+    owner = actor.organization
+    if owner is None:
+        raise PermissionDenied("Only a member organisation submits reports.")
+    for data in items:
+        check_report_rules(owner=owner, data=data)
+    now = timezone.now()
+    with transaction.atomic():
+        reports = Report.objects.bulk_create(
+            [_build(owner=owner, actor=actor, data=d, now=now) for d in items]
+        )
+        Indicator.objects.bulk_create(
+            Indicator(report=r, position=i, kind=ind.kind, raw_value=ind.raw_value, value=ind.value)
+            for r, d in zip(reports, items, strict=True)
+            for i, ind in enumerate(d.indicators)
+        )
+        Report.recipients.through.objects.bulk_create(
+            Report.recipients.through(report_id=r.pk, organization_id=org.pk)
+            for r, d in zip(reports, items, strict=True)
+            for org in {o.pk: o for o in d.recipients}.values()
+        )
+        Report.restricted_to.through.objects.bulk_create(
+            Report.restricted_to.through(report_id=r.pk, agreement_id=a.pk)
+            for r, d in zip(reports, items, strict=True)
+            for a in {a.pk: a for a in d.restricted_to}.values()
+        )
+        for r in reports:
+            audit(actor=actor, action="report.submitted", obj=r)
+    return reports
+
+
+def report_submit(*, actor: Actor, data: ReportInput) -> Report:
+    return reports_submit(actor=actor, items=[data])[0]
+
+
+EDITABLE = {
+    "category",
+    "title",
+    "description",
+    "tlp",
+    "jurisdictions",
+    "sharing",
+    "recipients",
+    "restricted_to",
+    "live_from",
+    "live_until",
+    "status",
+}
+
+
+def report_update(*, actor: Actor, report: Report, changes: dict) -> Report:
+    """Partial update by the owner. Indicators are fixed once submitted (they are what other
+    members' reports were deduplicated against); submit a new report for new indicators."""
+    if actor.organization is None or report.owner_id != actor.organization.pk:
+        raise PermissionDenied("Only the reporting organisation may change a report.")
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValidationError({f: "This field cannot be changed." for f in sorted(unknown)})
+    if "status" in changes and changes["status"] not in Report.Status.values:
+        raise ValidationError({"status": f"One of {', '.join(Report.Status.values)}."})
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        merged = ReportInput(
+            category=changes.get("category", report.category),
+            title=changes.get("title", report.title),
+            indicators=[
+                IndicatorInput(i.kind, i.raw_value, i.value) for i in report.indicators.all()
+            ],
+            tlp=changes.get("tlp", report.tlp),
+            description=changes.get("description", report.description),
+            jurisdictions=changes.get("jurisdictions", report.jurisdictions),
+            sharing=changes.get("sharing", report.sharing),
+            recipients=changes.get("recipients", list(report.recipients.all())),
+            restricted_to=changes.get("restricted_to", list(report.restricted_to.all())),
+            live_from=changes.get("live_from", report.live_from),
+            live_until=changes.get("live_until", report.live_until),
+        )
+        check_report_rules(owner=report.owner, data=merged)
+        before = {
+            f: getattr(report, f) for f in changes if f not in ("recipients", "restricted_to")
+        }
+        for name, value in changes.items():
+            if name == "recipients":
+                report.recipients.set(value)
+            elif name == "restricted_to":
+                report.restricted_to.set(value)
+            elif name == "jurisdictions":
+                report.jurisdictions = sorted({c.upper() for c in value})
+            else:
+                setattr(report, name, value)
+        report.updated_at = timezone.now()
+        report.save()
+        audit(
+            actor=actor,
+            action="report.updated",
+            obj=report,
+            data={"changed": sorted(changes), "status_before": before.get("status")},
+        )
+    return report
