@@ -284,8 +284,8 @@ def agreement_sign(*, actor: Actor, agreement: Agreement) -> Agreement:
                 f"Only a proposed agreement can be signed; this one is {agreement.status}."
             )
         link = AgreementParty.objects.filter(agreement=agreement, organization=org).first()
-        if link is None:
-            raise PermissionDenied("Only a party can sign an agreement.")
+        if link is None or (actor.user is not None and not actor.user.is_org_admin):
+            raise PermissionDenied("Only a party's admin can sign an agreement.")
         if link.signed_at is None:
             link.signed_at = timezone.now()
             link.signed_by = actor.user
@@ -299,8 +299,14 @@ def agreement_sign(*, actor: Actor, agreement: Agreement) -> Agreement:
 
 
 def _may_administer(actor: Actor, agreement: Agreement) -> bool:
+    """A party's admin (a person with the admin role, or a key with the admin scope, which the
+    API checks), the secretariat, or the hub itself (Actor.system())."""
+    if actor.user is None and actor.api_key is None:
+        return True
     if actor.user is not None and actor.user.is_staff:
         return True
+    if actor.user is not None and not actor.user.is_org_admin:
+        return False
     org = actor.organization
     return org is not None and agreement.party_links.filter(organization=org).exists()
 
