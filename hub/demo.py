@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from hub.vocabulary import TLP
 from members.models import APIKey, Organization, Scope, User, hash_api_key
 
 DEMO_PASSWORD = "atalaya-demo"
@@ -76,4 +77,106 @@ def load_demo() -> list[tuple[str, str]]:
                 "scopes": list(Scope.values),
             },
         )
+    _load_agreements_and_reports()
     return sign_ins
+
+
+DEMO_AGREEMENTS = [
+    # (title, parties, categories, jurisdictions, max_tlp, share identity, share evidence)
+    (
+        "Peru live sports MOU",
+        ["liga-andina", "andes-telecom", "pacifico-fibra", "apin"],
+        ["live_sports", "iptv"],
+        ["PE"],
+        TLP.AMBER,
+        True,
+        True,
+    ),
+    (
+        "Brazil music and stream-ripping MOU",
+        ["musica-unida", "rede-verde", "atel-br"],
+        ["stream_ripping", "streaming_site"],
+        ["BR"],
+        TLP.GREEN,
+        False,
+        False,
+    ),
+]
+
+DEMO_REPORTS = [
+    # (owner, title, category, tlp, jurisdictions, indicators)
+    (
+        "liga-andina",
+        "Derby restreamed on a mirror network",
+        "live_sports",
+        TLP.AMBER,
+        ["PE"],
+        [("domain", "futbol-libre-demo.example"), ("ipv4", "198.51.100.23")],
+    ),
+    (
+        "liga-andina",
+        "IPTV panel reselling the league's channels",
+        "iptv",
+        TLP.AMBER,
+        ["PE"],
+        [("iptv_panel", "panel.tv-andina-demo.example:8080")],
+    ),
+    (
+        "musica-unida",
+        "Stream-ripping site converting music videos",
+        "stream_ripping",
+        TLP.GREEN,
+        ["BR"],
+        [("url", "https://ripper-demo.example/convert")],
+    ),
+    (
+        "pacifico-fibra",
+        "Public list of pirate sports domains",
+        "live_sports",
+        TLP.CLEAR,
+        [],
+        [("domain", "rojadirecta-demo.example")],
+    ),
+]
+
+
+def _load_agreements_and_reports() -> None:
+    # Imported here: hub.demo is imported by a management command before any report exists.
+    from members import services as member_services
+    from members.models import Agreement
+    from members.services import Actor
+    from reports.indicators import normalise
+    from reports.models import Report
+    from reports.services import IndicatorInput, ReportInput, report_submit
+
+    orgs = {o.slug: o for o in Organization.objects.all()}
+    for title, parties, categories, jurisdictions, max_tlp, identity, evidence in DEMO_AGREEMENTS:
+        if Agreement.objects.filter(title=title).exists():
+            continue
+        agreement = member_services.agreement_propose(
+            actor=Actor.system(),
+            title=title,
+            parties=[orgs[p] for p in parties],
+            categories=categories,
+            jurisdictions=jurisdictions,
+            max_tlp=max_tlp,
+            share_reporter_identity=identity,
+            share_evidence=evidence,
+        )
+        for slug in parties:
+            admin = User.objects.get(email=f"admin@{slug}.demo")
+            member_services.agreement_sign(actor=Actor(user=admin), agreement=agreement)
+    for owner, title, category, tlp, jurisdictions, indicators in DEMO_REPORTS:
+        if Report.objects.filter(owner__slug=owner, title=title).exists():
+            continue
+        analyst = User.objects.get(email=f"analyst@{owner}.demo")
+        report_submit(
+            actor=Actor(user=analyst),
+            data=ReportInput(
+                category=category,
+                title=title,
+                tlp=tlp,
+                jurisdictions=jurisdictions,
+                indicators=[IndicatorInput(k, v, normalise(k, v)) for k, v in indicators],
+            ),
+        )

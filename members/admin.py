@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
-from .models import APIKey, AuditEvent, Organization, User
+from .models import Agreement, AgreementParty, APIKey, AuditEvent, Organization, User
 
 
 @admin.register(Organization)
@@ -69,3 +69,46 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    extra = 0
+    readonly_fields = ["organization", "signed_at", "signed_by"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    """The secretariat oversees agreements (suspend, terminate) but cannot rewrite their terms:
+    those are what the parties signed."""
+
+    list_display = ["title", "status", "max_tlp", "effective_from", "expires_on", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "party_links__organization__slug"]
+    inlines = [AgreementPartyInline]
+    actions = ["suspend", "terminate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Agreement._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Suspend selected agreements (sharing stops at once)")
+    def suspend(self, request, queryset):
+        self._apply(request, queryset, services.agreement_suspend)
+
+    @admin.action(description="Terminate selected agreements")
+    def terminate(self, request, queryset):
+        self._apply(request, queryset, services.agreement_terminate)
+
+    def _apply(self, request, queryset, service) -> None:
+        for agreement in queryset:
+            try:
+                service(actor=services.Actor(user=request.user), agreement=agreement)
+            except services.AgreementStateError as e:
+                self.message_user(request, f"{agreement}: {e}", level="warning")

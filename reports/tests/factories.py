@@ -21,7 +21,6 @@ def agreement_between(
     active=True,
     **kwargs,
 ) -> Agreement:
-    first, *others = orgs
     agreement = member_services.agreement_propose(
         actor=Actor.system(),
         title=" & ".join(o.slug for o in orgs),
