@@ -31,4 +31,5 @@ format: setup
 test: setup lint
 	@$(PY) manage.py check --fail-level WARNING
 	@$(PY) manage.py makemigrations --check --dry-run
+	@$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	@.venv/bin/pytest $(PYTEST_ARGS)

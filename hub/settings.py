@@ -153,6 +153,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"CategoryEnum": "hub.vocabulary.Category"},
 }
 
 # Celery: Redis is transport only; whatever must not be lost is a database row first.

@@ -58,7 +58,7 @@ class IndicatorWriteSerializer(serializers.Serializer):
 
 
 class ReportWriteSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=Category.values)
+    category = serializers.ChoiceField(choices=Category.choices)
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(allow_blank=True, required=False, default="")
     tlp = TLPField(required=False, default=TLP.AMBER.label)
