@@ -123,6 +123,11 @@ STORAGES = {
     },
 }
 
+# Uploaded evidence. Never served as static files: only through the API, after the policy.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MAX_EVIDENCE_BYTES = env.int("MAX_EVIDENCE_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Atalaya <hub@localhost>")
 

@@ -123,3 +123,33 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
+
+
+def _evidence_path(instance: Evidence, filename: str) -> str:
+    # Stored under the content hash, never the uploader's file name (no path tricks, no leaks).
+    return f"evidence/{instance.report_id}/{instance.sha256}"
+
+
+class Evidence(models.Model):
+    """A file supporting a report (screenshot, capture, invoice). Shown to other members only
+    where an agreement through which they see the report shares evidence (SPEC.md)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=_evidence_path, max_length=300)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "sha256"], name="evidence_once_per_report"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -20,5 +20,6 @@ def visible_reports(org: Organization):
             Prefetch("indicators", queryset=Indicator.objects.order_by("position")),
             "recipients",
             "restricted_to",
+            "evidence",
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from hub.vocabulary import TLP
 from members.models import Agreement, Organization
 from members.services import Actor, audit
 
-from .models import Indicator, Report
+from .models import Evidence, Indicator, Report
 
 
 @dataclass(frozen=True)
@@ -189,3 +190,35 @@ def report_update(*, actor: Actor, report: Report, changes: dict) -> Report:
             data={"changed": sorted(changes), "status_before": before.get("status")},
         )
     return report
+
+
+def evidence_add(*, actor: Actor, report: Report, upload) -> Evidence:
+    """Attaches a file to a report (owner only). The same file twice is stored once."""
+    from django.conf import settings
+
+    if actor.organization is None or report.owner_id != actor.organization.pk:
+        raise PermissionDenied("Only the reporting organisation may add evidence.")
+    if upload.size > settings.MAX_EVIDENCE_BYTES:
+        raise ValidationError(
+            {"file": f"At most {settings.MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB per file."}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    sha = digest.hexdigest()
+    existing = report.evidence.filter(sha256=sha).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        evidence = Evidence(
+            report=report,
+            name=(upload.name or "evidence")[-255:],
+            content_type=(upload.content_type or "application/octet-stream")[:100],
+            size=upload.size,
+            sha256=sha,
+            uploaded_by=actor.user,
+        )
+        evidence.file.save(sha, upload, save=False)
+        evidence.save()
+        audit(actor=actor, action="evidence.added", obj=evidence, data={"report": report.pk})
+    return evidence

@@ -11,7 +11,7 @@ from hub.vocabulary import TLP, Category
 from members.models import Agreement, Organization
 
 from .. import indicators as ind
-from ..models import Report
+from ..models import Evidence, Report
 from ..services import IndicatorInput, ReportInput, check_report_rules
 
 MAX_INDICATORS = 100
@@ -139,6 +139,24 @@ class IndicatorReadSerializer(serializers.Serializer):
     target = serializers.IntegerField(source="target_id", allow_null=True)
 
 
+class EvidenceSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, evidence: Evidence) -> str:
+        path = f"/api/v1/reports/{evidence.report_id}/evidence/{evidence.pk}/"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
 class ReportSerializer(serializers.ModelSerializer):
     """A report as the caller may see it: `owner` is null where identity is withheld, and the
     owner's distribution choices (sharing, recipients, agreements) are null for everyone else."""
@@ -150,6 +168,7 @@ class ReportSerializer(serializers.ModelSerializer):
     sharing = serializers.SerializerMethodField()
     recipients = serializers.SerializerMethodField()
     agreements = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
@@ -165,6 +184,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "sharing",
             "recipients",
             "agreements",
+            "evidence",
             "live_from",
             "live_until",
             "urgent",
@@ -187,6 +207,12 @@ class ReportSerializer(serializers.ModelSerializer):
         if not self._is_owner(report):
             return None
         return sorted(o.slug for o in report.recipients.all())
+
+    def get_evidence(self, report: Report) -> list[dict] | None:
+        """The files, where an agreement shares evidence with the caller; else null."""
+        if not report.evidence_disclosed:
+            return None
+        return EvidenceSerializer(report.evidence.all(), many=True, context=self.context).data
 
     def get_agreements(self, report: Report) -> list[int] | None:
         if not self._is_owner(report):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from hub.api.idempotency import idempotent
@@ -16,6 +18,8 @@ from ..selectors import visible_reports
 from .filters import ReportFilter
 from .serializers import (
     BulkSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
     ReportPatchSerializer,
     ReportSerializer,
     ReportWriteSerializer,
@@ -80,6 +84,38 @@ class ReportViewSet(
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def evidence(self, request, pk=None):
+        """Attach a file (multipart field `file`). Owner only."""
+        report = self.get_object()
+        upload = EvidenceUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        evidence = services.evidence_add(
+            actor=Actor.from_request_user(request.user),
+            report=report,
+            upload=upload.validated_data["file"],
+        )
+        return Response(
+            EvidenceSerializer(evidence, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_id>\d+)")
+    def evidence_file(self, request, pk=None, evidence_id=None):
+        """Download one file, where the policy and an agreement sharing evidence allow it."""
+        report = self.get_object()
+        evidence = next((e for e in report.evidence.all() if e.pk == int(evidence_id)), None)
+        if evidence is None or not report.evidence_disclosed:
+            raise Http404
+        response = FileResponse(
+            evidence.file.open("rb"), as_attachment=True, filename=evidence.name
+        )
+        response["Content-Type"] = evidence.content_type
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @extend_schema(request=BulkSerializer)
     @action(detail=False, methods=["post"])
