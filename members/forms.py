@@ -1,6 +1,13 @@
-from django import forms
+from __future__ import annotations
 
-from .models import Scope, User
+import re
+
+from django import forms
+from django_countries import countries
+
+from hub.vocabulary import AGREEMENT_TLPS, TLP, Category
+
+from .models import Organization, Scope, User
 
 
 class APIKeyForm(forms.Form):
@@ -19,3 +26,96 @@ class InviteForm(forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=200, required=False)
     role = forms.ChoiceField(choices=User.Role.choices, initial=User.Role.ANALYST)
+
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class WordListField(forms.CharField):
+    """Words typed in one text box, separated by commas or spaces: a list, duplicates dropped.
+    Re-rendered as the person typed it, so nothing they wrote is lost on an error."""
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return list(dict.fromkeys(word for word in _SEPARATORS.split(text) if word))
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+
+class CountryCodesField(WordListField):
+    """ISO 3166-1 alpha-2 codes (`PE, CO` or `pe co`); empty is [], which means "all" or
+    "global" depending on the form."""
+
+    def to_python(self, value) -> list[str]:
+        return [code.upper() for code in super().to_python(value)]
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        bad = [code for code in value if code not in dict(countries)]
+        if bad:
+            raise forms.ValidationError(
+                f"Not ISO 3166-1 alpha-2 country codes: {', '.join(bad)}.", code="invalid_country"
+            )
+
+
+class PartyChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, org: Organization) -> str:
+        return f"{org.name} ({org.slug}) · {org.get_kind_display()} · {org.country.code}"
+
+
+class AgreementProposeForm(forms.Form):
+    """The shape of a proposal; `members.services.agreement_propose` decides whether it holds."""
+
+    title = forms.CharField(max_length=200)
+    parties = PartyChoiceField(
+        queryset=Organization.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Other parties",
+        help_text="Your organisation is a party and signs by proposing.",
+    )
+    categories = forms.MultipleChoiceField(
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Leave all unticked to cover every category.",
+    )
+    jurisdictions = CountryCodesField(
+        required=False,
+        help_text="ISO country codes separated by commas or spaces, e.g. PE, CO. "
+        "Leave empty to cover every jurisdiction, including global reports.",
+    )
+    max_tlp = forms.TypedChoiceField(
+        choices=[(t.value, f"TLP:{t.label.upper()}") for t in AGREEMENT_TLPS],
+        coerce=int,
+        initial=TLP.GREEN,
+        label="Up to TLP",
+        help_text="The most sensitive level shared under it. TLP:RED is never shared by an "
+        "agreement alone: a red report names its recipients.",
+    )
+    share_reporter_identity = forms.BooleanField(
+        required=False,
+        label="Share the reporting organisation's identity",
+        help_text="Otherwise co-parties see “a coalition member”.",
+    )
+    share_evidence = forms.BooleanField(
+        required=False,
+        label="Share evidence files",
+        help_text="Otherwise evidence stays with the reporting organisation.",
+    )
+    effective_from = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Empty: today.",
+    )
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Empty: until terminated.",
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].queryset = (
+            Organization.objects.active().exclude(pk=organization.pk).order_by("name")
+        )

@@ -69,12 +69,18 @@ def audit(*, actor: Actor, action: str, obj=None, data: dict | None = None) -> A
     )
 
 
+# Portal paths under /members/ that an organisation's slug would shadow.
+RESERVED_SLUGS = frozenset({"manage", "agreements", "new", "sharing", "admin", "api"})
+
+
 def organization_create(
     *, actor: Actor, slug: str, name: str, kind: str, country: str
 ) -> Organization:
     errors: dict[str, str] = {}
     if kind not in Organization.Kind.values:
         errors["kind"] = f"Unknown kind '{kind}'; one of: {', '.join(Organization.Kind.values)}."
+    if slug in RESERVED_SLUGS:
+        errors["slug"] = f"'{slug}' is reserved; choose another slug."
     country = (country or "").upper()
     if country not in dict(countries):
         errors["country"] = f"'{country}' is not an ISO 3166-1 alpha-2 country code."

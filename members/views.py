@@ -1,13 +1,17 @@
+from __future__ import annotations
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import APIKeyForm, InviteForm
-from .models import Organization
+from .forms import AgreementProposeForm, APIKeyForm, InviteForm
+from .models import Agreement, Organization
+from .selectors import agreement_terms
 
 
 @login_required
@@ -112,3 +116,126 @@ def deactivate_user(request, pk: int):
     services.user_deactivate(actor=services.Actor(user=request.user), user=user)
     messages.success(request, f"{user.email} can no longer sign in.")
     return redirect("members:manage")
+
+
+# --- agreements ------------------------------------------------------------------------------
+
+
+def _member_org(request) -> Organization:
+    """The signed-in member's organisation. Hub staff belong to none and administer agreements
+    in the secretariat area, so these pages are not theirs."""
+    if request.user.organization_id is None:
+        raise Http404
+    return request.user.organization
+
+
+def _agreements_of(org: Organization):
+    """Agreements are private to their parties: anyone else gets 404, as for a missing one."""
+    return Agreement.objects.of_party(org).prefetch_related("party_links__organization")
+
+
+@login_required
+def agreements(request):
+    org = _member_org(request)
+    today = timezone.localdate()
+    rows = [(a, agreement_terms(a, today=today)) for a in _agreements_of(org).order_by("-id")]
+    return render(request, "members/agreement_list.html", {"org": org, "rows": rows})
+
+
+@login_required
+def agreement_detail(request, pk: int):
+    org = _member_org(request)
+    agreement = get_object_or_404(_agreements_of(org), pk=pk)
+    links = list(agreement.party_links.all())
+    ours = next(link for link in links if link.organization_id == org.pk)
+    closed = {Agreement.Status.TERMINATED, Agreement.Status.EXPIRED}
+    admin = request.user.is_org_admin
+    return render(
+        request,
+        "members/agreement_detail.html",
+        {
+            "org": org,
+            "agreement": agreement,
+            "terms": agreement_terms(agreement),
+            "links": links,
+            "can_sign": admin
+            and agreement.status == Agreement.Status.PROPOSED
+            and ours.signed_at is None,
+            "can_suspend": admin and agreement.status == Agreement.Status.ACTIVE,
+            "can_terminate": admin and agreement.status not in closed,
+        },
+    )
+
+
+@login_required
+def agreement_propose(request):
+    org = _org_admin(request)
+    form = AgreementProposeForm(
+        request.POST if request.method == "POST" else None, organization=org
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.agreement_propose(
+                actor=services.Actor(user=request.user),
+                title=form.cleaned_data["title"],
+                parties=list(form.cleaned_data["parties"]),
+                categories=form.cleaned_data["categories"],
+                jurisdictions=form.cleaned_data["jurisdictions"],
+                max_tlp=form.cleaned_data["max_tlp"],
+                share_reporter_identity=form.cleaned_data["share_reporter_identity"],
+                share_evidence=form.cleaned_data["share_evidence"],
+                effective_from=form.cleaned_data["effective_from"],
+                expires_on=form.cleaned_data["expires_on"],
+            )
+        except ValidationError as e:
+            _apply_errors(form, e)
+        else:
+            messages.success(
+                request,
+                f"“{agreement.title}” proposed and signed by {org.name}. "
+                "It becomes active when every other party has signed.",
+            )
+            return redirect("members:agreement", pk=agreement.pk)
+    return render(request, "members/agreement_propose.html", {"org": org, "form": form})
+
+
+def _agreement_transition(request, pk: int, service, done: str):
+    org = _org_admin(request)
+    agreement = get_object_or_404(Agreement.objects.of_party(org), pk=pk)
+    try:
+        service(actor=services.Actor(user=request.user), agreement=agreement)
+    except services.AgreementStateError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return redirect("members:agreement", pk=pk)
+
+
+@login_required
+@require_POST
+def agreement_sign(request, pk: int):
+    return _agreement_transition(
+        request, pk, services.agreement_sign, "Signed. It is active once every party has signed."
+    )
+
+
+@login_required
+@require_POST
+def agreement_suspend(request, pk: int):
+    return _agreement_transition(
+        request,
+        pk,
+        services.agreement_suspend,
+        "Suspended. Nothing is shared under it any more, from this moment.",
+    )
+
+
+@login_required
+@require_POST
+def agreement_terminate(request, pk: int):
+    return _agreement_transition(
+        request,
+        pk,
+        services.agreement_terminate,
+        "Terminated. Nothing is shared under it any more.",
+    )

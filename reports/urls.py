@@ -1,3 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "reports"
-# Portal pages for reports (list, detail, submit) are added here.
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("new/", views.submit, name="submit"),
+    path("sharing/", views.sharing, name="sharing"),
+    path("<int:pk>/", views.report_detail, name="detail"),
+    path("<int:pk>/status/", views.update_status, name="update_status"),
+]

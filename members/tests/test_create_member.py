@@ -63,6 +63,7 @@ def test_create_member_prints_the_slug_and_a_working_all_scope_key(
         (["--country", "XX"], "'XX' is not an ISO 3166-1 alpha-2 country code"),
         (["--country", "PER"], "'PER' is not an ISO 3166-1 alpha-2 country code"),
         (["--slug", "not a slug"], "slug"),
+        (["--slug", "manage"], "'manage' is reserved"),
     ],
 )
 def test_create_member_refuses_bad_input_and_creates_nothing(args, message):

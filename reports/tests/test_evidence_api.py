@@ -65,3 +65,16 @@ def test_an_oversized_file_is_refused_with_a_field_error(owner, owner_api, setti
     response = upload(owner_api, report.pk, content=b"x" * 11)
     assert response.status_code == 400
     assert response.json()["errors"][0]["pointer"] == "/file"
+
+
+def test_the_portal_lists_evidence_only_where_it_is_disclosed(owner, coparty, owner_api, client):
+    from members.tests.factories import UserFactory
+
+    agreement_between(owner, coparty, share_evidence=False)
+    report = report_by(owner)
+    upload(owner_api, report.pk)
+    client.force_login(UserFactory(organization=coparty, role="viewer"))
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert "capture.png" not in page
+    client.force_login(UserFactory(organization=owner, role="viewer"))
+    assert "capture.png" in client.get(f"/reports/{report.pk}/").content.decode()

@@ -1,0 +1,205 @@
+"""Portal pages for reports. Every read starts from `visible_reports(org)` (the access policy);
+every write goes through `reports.services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from members.models import Agreement, Organization, Scope
+from members.selectors import AgreementTerms, agreement_terms
+from members.services import Actor
+
+from . import services
+from .forms import (
+    INDICATOR_PREFIX,
+    KIND_LABELS,
+    IndicatorFormSet,
+    PortalReportFilter,
+    ReportForm,
+    ReportStatusForm,
+)
+from .models import Report
+from .selectors import visible_reports
+
+PAGE_SIZE = 50
+
+
+def _member_org(request) -> Organization:
+    """The signed-in member's organisation. Hub staff belong to none and hold no reading
+    privilege over reports (SPEC.md), so these pages do not exist for them."""
+    if request.user.organization_id is None:
+        raise Http404
+    return request.user.organization
+
+
+def _may_write(user) -> bool:
+    # The portal grants what the API grants a signed-in person: analysts and admins write.
+    return Scope.WRITE in user.scopes
+
+
+def _read_only(request, org: Organization):
+    return render(request, "reports/read_only.html", {"org": org}, status=403)
+
+
+@login_required
+def report_list(request):
+    org = _member_org(request)
+    filters = PortalReportFilter(
+        request.GET or None, queryset=visible_reports(org), organization=org
+    )
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "org": org,
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "may_write": _may_write(request.user),
+        },
+    )
+
+
+@login_required
+def report_detail(request, pk: int):
+    org = _member_org(request)
+    # "Not visible to you" and "does not exist" are the same 404 (SPEC.md, the access policy).
+    report = get_object_or_404(visible_reports(org), pk=pk)
+    is_owner = report.owner_id == org.pk
+    status_form = None
+    if is_owner and _may_write(request.user):
+        status_form = ReportStatusForm(initial={"status": report.status})
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "org": org,
+            "report": report,
+            "is_owner": is_owner,
+            "indicators": [(KIND_LABELS.get(i.kind, i.kind), i) for i in report.indicators.all()],
+            "status_form": status_form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def update_status(request, pk: int):
+    org = _member_org(request)
+    if not _may_write(request.user):
+        return _read_only(request, org)
+    report = get_object_or_404(visible_reports(org).filter(owner=org), pk=pk)
+    form = ReportStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the statuses offered.")
+        return redirect("reports:detail", pk=pk)
+    try:
+        report = services.report_update(
+            actor=Actor(user=request.user),
+            report=report,
+            changes={"status": form.cleaned_data["status"]},
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, f"Status changed to {report.get_status_display().lower()}.")
+    return redirect("reports:detail", pk=pk)
+
+
+def _apply_rule_errors(form: ReportForm, error: ValidationError) -> list[str]:
+    """Puts each rule error of `check_report_rules` on its field; returns those about the
+    indicators as a whole, which belong above the indicator rows."""
+    about_indicators: list[str] = []
+    for field, msgs in error.message_dict.items():
+        if field == "indicators":
+            about_indicators.extend(msgs)
+        else:
+            form.add_error(field if field in form.fields else None, msgs)
+    return about_indicators
+
+
+@login_required
+def submit(request):
+    org = _member_org(request)
+    if not _may_write(request.user):
+        return _read_only(request, org)
+    data = request.POST if request.method == "POST" else None
+    form = ReportForm(data, organization=org)
+    formset = IndicatorFormSet(data, prefix=INDICATOR_PREFIX)
+    indicator_errors: list[str] = []
+    if request.method == "POST" and "add_rows" in request.POST:
+        # No JavaScript: more rows means the same page again with what was typed, unjudged.
+        rows = formset.initial_from_data()
+        form = ReportForm(initial=form.initial_from_data(), organization=org)
+        formset = IndicatorFormSet(initial=rows, prefix=INDICATOR_PREFIX)
+    elif request.method == "POST":
+        # Both are validated, so that every error shows at once.
+        form_ok, rows_ok = form.is_valid(), formset.is_valid()
+        if form_ok and rows_ok:
+            try:
+                report = services.report_submit(
+                    actor=Actor(user=request.user), data=form.to_input(formset.indicators())
+                )
+            except ValidationError as e:
+                indicator_errors = _apply_rule_errors(form, e)
+            else:
+                messages.success(request, f"Report #{report.pk} submitted.")
+                return redirect("reports:detail", pk=report.pk)
+    return render(
+        request,
+        "reports/submit.html",
+        {"org": org, "form": form, "formset": formset, "indicator_errors": indicator_errors},
+    )
+
+
+@dataclass(frozen=True)
+class Partner:
+    organization: Organization
+    visible_reports: int
+
+
+@dataclass(frozen=True)
+class SharingRow:
+    agreement: Agreement
+    terms: AgreementTerms
+    partners: list[Partner]
+
+
+@login_required
+def sharing(request):
+    """What my organisation shares with whom: the agreements in force and, for each other
+    party, how many of our reports it can see now."""
+    org = _member_org(request)
+    agreements = (
+        Agreement.objects.of_party(org)
+        .in_force()
+        .prefetch_related("party_links__organization")
+        .order_by("title", "pk")
+    )
+    counts: dict[int, int] = {}
+    rows: list[SharingRow] = []
+    for agreement in agreements:
+        partners = []
+        for link in agreement.party_links.all():
+            other = link.organization
+            if other.pk == org.pk:
+                continue
+            if other.pk not in counts:
+                # The policy itself, asked as the partner: a hand-written filter could drift.
+                counts[other.pk] = Report.objects.visible_to(other).filter(owner=org).count()
+            partners.append(Partner(organization=other, visible_reports=counts[other.pk]))
+        rows.append(
+            SharingRow(agreement=agreement, terms=agreement_terms(agreement), partners=partners)
+        )
+    return render(request, "reports/sharing.html", {"org": org, "rows": rows})
