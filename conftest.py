@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -154,7 +155,11 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 @contextmanager
 def celery_worker(
-    *, broker_url: str, database_name: str | None = None, queues: str = "urgent,default,bulk"
+    *,
+    broker_url: str,
+    database_name: str | None = None,
+    queues: str = "urgent,default,bulk",
+    beat_dir: Path | None = None,
 ):
     """A real `celery worker` process on `broker_url`, stopped (warm shutdown) on exit."""
     env = dict(os.environ, REDIS_URL=broker_url, CELERY_BROKER_URL=broker_url)
@@ -184,9 +189,12 @@ def celery_worker(
             f"test-{os.getpid()}@%h",
             "--without-gossip",
             "--without-mingle",
+            *(["--beat", "--schedule", str(beat_dir / "beat-schedule")] if beat_dir else []),
         ],
         cwd=ROOT,
         env=env,
+        # Its own process group, so the pool's children can be stopped (or killed) with it.
+        start_new_session=True,
     )
     try:
         from celery import Celery
@@ -195,14 +203,85 @@ def celery_worker(
             app = Celery("probe", broker=broker_url, set_as_current=False)
             try:
                 return bool(app.control.ping(timeout=0.5))
+            except Exception:  # the broker may still be coming up
+                return False
             finally:
                 app.close()
 
         assert wait_for(answers, 60), "the Celery worker did not answer a ping"
         yield proc
     finally:
-        proc.terminate()
         try:
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(20)
+        except ProcessLookupError:
+            pass
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+        # Children of a worker killed with SIGKILL outlive it; nothing may survive the test.
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextmanager
+def app_broker(url: str):
+    """Points this process's Celery app (what the hub publishes with) at another broker, e.g. a
+    throwaway redis-server a test stops and starts. The producer pool is made once per broker
+    URL, so it is dropped on the way in and out."""
+    from django.conf import settings
+
+    from hub.celery import app
+
+    def reset() -> None:
+        # Drop references only: kombu keeps pools in a global registry keyed by connection,
+        # and closing them would leave a closed pool there for the next user of that URL.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = (app.conf.broker_url, settings.CELERY_BROKER_URL, settings.REDIS_URL)
+    reset()
+    app.conf.broker_url = settings.CELERY_BROKER_URL = settings.REDIS_URL = url
+    try:
+        yield
+    finally:
+        reset()
+        app.conf.broker_url, settings.CELERY_BROKER_URL, settings.REDIS_URL = saved
+
+
+class WebhookReceiver:
+    """A local HTTP server that records every webhook it receives (the members' side)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append((self.path, dict(self.headers.items()), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def for_path(self, path: str) -> list[tuple[str, dict, bytes]]:
+        return [r for r in self.received if r[0] == path]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver():
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

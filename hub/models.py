@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
@@ -22,3 +23,86 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code})"
+
+
+class Event(models.Model):
+    """The outbox: something members may need to be told about, written in the transaction of
+    the change itself. Redis only carries "look at event N"; if the message is lost (broker
+    down at commit, worker killed), the beat sweeper finds the row still unprocessed.
+
+    It lives in `hub` because both `members` (agreement events) and `reports` (report events)
+    write it, and `members` must not import `reports`. `reports.tasks` fans it out.
+    """
+
+    class Type(models.TextChoices):
+        REPORT_SHARED = "report.shared"
+        REPORT_UPDATED = "report.updated"
+        TARGET_CORROBORATED = "target.corroborated"
+        AGREEMENT_PROPOSED = "agreement.proposed"
+        AGREEMENT_SIGNED = "agreement.signed"
+        AGREEMENT_ACTIVE = "agreement.active"
+        AGREEMENT_SUSPENDED = "agreement.suspended"
+        AGREEMENT_TERMINATED = "agreement.terminated"
+        AGREEMENT_EXPIRING = "agreement.expiring"
+
+    type = models.CharField(max_length=40, choices=Type.choices)
+    # The organisation whose action caused it: never told of its own action.
+    actor_org = models.ForeignKey(
+        "members.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    report_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    agreement = models.ForeignKey(
+        "members.Agreement", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.BigIntegerField(null=True, blank=True)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="event_unprocessed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"
+
+
+def publish(
+    *,
+    type: str,
+    actor_org=None,
+    report_ids: list[int] | None = None,
+    agreement=None,
+    target_id: int | None = None,
+    urgent: bool = False,
+) -> Event:
+    """Writes the event row in the caller's transaction and asks a worker to process it once
+    the transaction commits (robust: a broker error never undoes the committed change)."""
+    from django.db import transaction
+
+    event = Event.objects.create(
+        type=type,
+        actor_org=actor_org,
+        report_ids=report_ids or [],
+        agreement=agreement,
+        target_id=target_id,
+        urgent=urgent,
+    )
+    transaction.on_commit(lambda: _enqueue(event.pk, urgent), robust=True)
+    return event
+
+
+def _enqueue(event_id: int, urgent: bool) -> None:
+    from hub.celery import app
+
+    app.send_task(
+        "reports.tasks.process_event",
+        args=[event_id],
+        queue="urgent" if urgent else "default",
+        retry=False,
+    )

@@ -158,7 +158,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CategoryEnum": "hub.vocabulary.Category"},
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "hub.vocabulary.Category",
+        "TargetKindEnum": "reports.models.core.IndicatorKind",
+    },
 }
 
 # Celery: Redis is transport only; whatever must not be lost is a database row first.
@@ -167,8 +170,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks set their own (lower) limits; this is the ceiling for any that does not.
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
 # Above the hard time limit, so a message being worked on is never redelivered to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -180,7 +183,25 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hub.tasks.heartbeat", "schedule": 30.0},
     "expire-agreements": {"task": "members.tasks.expire_agreements", "schedule": 3600.0},
+    "announce-expiring-agreements": {
+        "task": "members.tasks.announce_expiring_agreements",
+        "schedule": 3600.0,
+    },
+    "sweep-outbox": {"task": "reports.tasks.sweep", "schedule": 5.0},
+    "email-digest-hourly": {
+        "task": "reports.tasks.email_digest",
+        "schedule": 3600.0,
+        "args": ["hourly"],
+    },
+    "email-digest-daily": {
+        "task": "reports.tasks.email_digest",
+        "schedule": 86400.0,
+        "args": ["daily"],
+    },
 }
+# Webhook destinations in private/loopback ranges are refused unless this is on (dev, tests).
+WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env.bool("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", default=DEBUG)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
 
 LOGGING = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_countries import countries
 
+from hub.models import Event, publish
 from hub.vocabulary import AGREEMENT_TLPS, Category
 
 from .models import (
@@ -273,6 +274,7 @@ def agreement_propose(
             obj=agreement,
             data={"parties": sorted(org.slug for org in parties)},
         )
+        publish(type=Event.Type.AGREEMENT_PROPOSED, actor_org=proposer, agreement=agreement)
     return agreement
 
 
@@ -297,10 +299,12 @@ def agreement_sign(*, actor: Actor, agreement: Agreement) -> Agreement:
             link.signed_by = actor.user
             link.save(update_fields=["signed_at", "signed_by"])
             audit(actor=actor, action="agreement.signed", obj=agreement)
+            publish(type=Event.Type.AGREEMENT_SIGNED, actor_org=org, agreement=agreement)
         if not agreement.party_links.filter(signed_at__isnull=True).exists():
             agreement.status = Agreement.Status.ACTIVE
             agreement.save(update_fields=["status", "updated_at"])
             audit(actor=actor, action="agreement.active", obj=agreement)
+            publish(type=Event.Type.AGREEMENT_ACTIVE, agreement=agreement)
     return agreement
 
 
@@ -354,6 +358,7 @@ def _transition(
         agreement.status = to
         agreement.save(update_fields=["status", "updated_at"])
         audit(actor=actor, action=f"agreement.{to}", obj=agreement)
+        publish(type=f"agreement.{to}", actor_org=actor.organization, agreement=agreement)
     return agreement
 
 
@@ -372,3 +377,23 @@ def agreements_expire_due(*, today: date | None = None) -> int:
             audit(actor=Actor.system(), action="agreement.expired", obj=agreement)
             expired += 1
     return expired
+
+
+EXPIRY_NOTICE_DAYS = 14
+
+
+def agreements_announce_expiry(*, today: date | None = None) -> int:
+    """Tells the parties of agreements ending within 14 days, once per agreement."""
+    today = today or timezone.localdate()
+    announced = 0
+    soon = Agreement.objects.in_force(today).filter(
+        expires_on__lte=today + timedelta(days=EXPIRY_NOTICE_DAYS)
+    )
+    for agreement in soon:
+        with transaction.atomic():
+            locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+            if Event.objects.filter(type=Event.Type.AGREEMENT_EXPIRING, agreement=locked).exists():
+                continue
+            publish(type=Event.Type.AGREEMENT_EXPIRING, agreement=locked)
+            announced += 1
+    return announced

@@ -14,7 +14,7 @@ from members.models import Agreement, Organization
 from .api.filters import ReportFilter
 from .api.serializers import MAX_INDICATORS
 from .indicators import KINDS, MAX_INPUT_LENGTH, IndicatorError, normalise
-from .models import Report
+from .models import NotificationSettings, Report
 from .services import IndicatorInput, ReportInput
 
 KIND_LABELS: dict[str, str] = {
@@ -225,3 +225,24 @@ INDICATOR_PREFIX = "indicators"
 
 class ReportStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Report.Status.choices, label="Status")
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every category.",
+    )
+    jurisdictions = CountryCodesField(
+        required=False, help_text="ISO country codes, e.g. PE CO; empty: every country."
+    )
+
+    class Meta:
+        model = NotificationSettings
+        fields = ["categories", "jurisdictions", "urgent_only", "email_enabled", "email_digest"]
+        labels = {
+            "urgent_only": "Only urgent (live-event) reports",
+            "email_enabled": "E-mail the organisation's admins",
+            "email_digest": "E-mail rhythm",
+        }

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from hub.models import Event, publish
 from hub.vocabulary import TLP
 from members.models import Agreement, Organization
 from members.services import Actor, audit
@@ -119,6 +120,13 @@ def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
         )
         for r in reports:
             audit(actor=actor, action="report.submitted", obj=r)
+        # One event for the whole submission: a bulk of 1,000 tells each member once.
+        publish(
+            type=Event.Type.REPORT_SHARED,
+            actor_org=owner,
+            report_ids=[r.pk for r in reports],
+            urgent=any(r.is_urgent for r in reports),
+        )
     return reports
 
 
@@ -188,6 +196,12 @@ def report_update(*, actor: Actor, report: Report, changes: dict) -> Report:
             action="report.updated",
             obj=report,
             data={"changed": sorted(changes), "status_before": before.get("status")},
+        )
+        publish(
+            type=Event.Type.REPORT_UPDATED,
+            actor_org=report.owner,
+            report_ids=[report.pk],
+            urgent=report.is_urgent,
         )
     return report
 

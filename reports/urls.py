@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.report_list, name="list"),
     path("new/", views.submit, name="submit"),
     path("sharing/", views.sharing, name="sharing"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("notifications/", views.notification_settings, name="notification_settings"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/status/", views.update_status, name="update_status"),
 ]

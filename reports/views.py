@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from members.models import Agreement, Organization, Scope
@@ -22,12 +23,13 @@ from .forms import (
     INDICATOR_PREFIX,
     KIND_LABELS,
     IndicatorFormSet,
+    NotificationSettingsForm,
     PortalReportFilter,
     ReportForm,
     ReportStatusForm,
 )
-from .models import Report
-from .selectors import visible_reports
+from .models import NotificationSettings, Report
+from .selectors import visible_notifications, visible_reports
 
 PAGE_SIZE = 50
 
@@ -203,3 +205,36 @@ def sharing(request):
             SharingRow(agreement=agreement, terms=agreement_terms(agreement), partners=partners)
         )
     return render(request, "reports/sharing.html", {"org": org, "rows": rows})
+
+
+@login_required
+def inbox(request):
+    """The organisation's notifications, through the policy (reports it can no longer see drop
+    out). POST marks everything read."""
+    org = _member_org(request)
+    items = visible_notifications(org)
+    if request.method == "POST":
+        items.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("reports:inbox")
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/inbox.html", {"org": org, "page": page})
+
+
+@login_required
+def notification_settings(request):
+    """Org admins choose which report events they hear of, and how."""
+    org = _member_org(request)
+    if not request.user.is_org_admin:
+        raise Http404
+    prefs, _ = NotificationSettings.objects.get_or_create(organization=org)
+    form = NotificationSettingsForm(request.POST or None, instance=prefs)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Notification settings saved.")
+        return redirect("reports:notification_settings")
+    endpoints = org.webhook_endpoints.all()
+    return render(
+        request,
+        "reports/notification_settings.html",
+        {"org": org, "form": form, "endpoints": endpoints},
+    )

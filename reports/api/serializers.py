@@ -165,6 +165,8 @@ class ReportSerializer(serializers.ModelSerializer):
     tlp = TLPField()
     indicators = IndicatorReadSerializer(many=True)
     urgent = serializers.BooleanField(source="is_urgent")
+    linking = serializers.CharField(read_only=True)
+    duplicate_of = serializers.SerializerMethodField()
     sharing = serializers.SerializerMethodField()
     recipients = serializers.SerializerMethodField()
     agreements = serializers.SerializerMethodField()
@@ -188,6 +190,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "live_from",
             "live_until",
             "urgent",
+            "linking",
+            "duplicate_of",
             "status",
             "created_at",
             "updated_at",
@@ -207,6 +211,10 @@ class ReportSerializer(serializers.ModelSerializer):
         if not self._is_owner(report):
             return None
         return sorted(o.slug for o in report.recipients.all())
+
+    def get_duplicate_of(self, report: Report) -> int | None:
+        # Only the owner's own reports are ever marked duplicates of each other.
+        return report.duplicate_of_id if self._is_owner(report) else None
 
     def get_evidence(self, report: Report) -> list[dict] | None:
         """The files, where an agreement shares evidence with the caller; else null."""

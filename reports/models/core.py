@@ -10,26 +10,82 @@ from django.utils import timezone
 from hub.vocabulary import TLP, Category
 from members.models import Agreement, APIKey, Organization, User
 
-from .indicators import KINDS
-from .querysets import ReportQuerySet
+from ..indicators import KINDS
+from ..querysets import ReportQuerySet
 
 IndicatorKind = models.TextChoices("IndicatorKind", [(k.upper(), k) for k in KINDS])
 
 
+class Cluster(models.Model):
+    """Targets of one operation (mirrors, the same brand on many suffixes, a domain and its IP)."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"cluster {self.pk}"
+
+
 class Target(models.Model):
-    """The canonical form of an indicator, unique hub-wide: where reports meet (deduplication)."""
+    """The canonical form of an indicator, unique hub-wide: where reports meet (deduplication).
+
+    A target holds no report data: what a member learns about it (reports, counts, statuses,
+    cluster) is always computed through the access policy (`reports.selectors`).
+    """
 
     kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
     value = models.CharField(max_length=2048)
     created_at = models.DateTimeField(default=timezone.now)
+    # Keys under which targets meet for automatic cluster links (reports.clustering).
+    registrable = models.CharField(max_length=253, blank=True, default="")
+    brand = models.CharField(max_length=253, blank=True, default="")
+    # Set when the value is on the hub-wide warning list (never merged on, never a key).
+    warning = models.CharField(max_length=200, blank=True, default="")
+    cluster = models.ForeignKey(
+        Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="targets"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="one_target_per_value"),
         ]
+        indexes = [
+            models.Index(
+                fields=["registrable"],
+                condition=~models.Q(registrable=""),
+                name="target_registrable",
+            ),
+            models.Index(fields=["brand"], condition=~models.Q(brand=""), name="target_brand"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
+
+
+class TargetLink(models.Model):
+    """Why two targets are in one cluster."""
+
+    class Reason(models.TextChoices):
+        SAME_REGISTRABLE_DOMAIN = "same_registrable_domain", "Same registrable domain"
+        SAME_BRAND = "same_brand", "Same brand on another suffix"
+        CO_REPORTED = "co_reported", "Reported together"
+
+    source = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="links_in")
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "reason"], name="one_link_per_reason"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__lt=models.F("target")), name="link_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}-{self.target_id} ({self.reason})"
 
 
 class Report(models.Model):
@@ -66,6 +122,13 @@ class Report(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Deduplication: null until the worker linked every indicator to its target.
+    linked_at = models.DateTimeField(null=True, blank=True)
+    # A re-submission by the same member of the same targets in the same category while the
+    # first is open points at the first one.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
 
     objects = ReportQuerySet.as_manager()
 
@@ -78,6 +141,11 @@ class Report(models.Model):
             models.Index(fields=["status", "-id"]),
             models.Index(fields=["updated_at"]),
             GinIndex(fields=["jurisdictions"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(linked_at__isnull=True),
+                name="report_unlinked",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -94,6 +162,10 @@ class Report(models.Model):
     @property
     def tlp_label(self) -> str:
         return TLP(self.tlp).label
+
+    @property
+    def linking(self) -> str:
+        return "done" if self.linked_at else "pending"
 
     @property
     def is_urgent(self) -> bool:

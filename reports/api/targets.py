@@ -1,0 +1,139 @@
+"""/api/v1/targets/ and /api/v1/notifications/: both computed for the caller through the policy."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from hub.api.views import ReadOnlyViewSet
+
+from ..models import Notification, Target
+from ..selectors import cluster_view, target_reports, visible_notifications, visible_targets
+from .serializers import ReportSerializer
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    report_count = serializers.IntegerField(read_only=True)
+    corroborated = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Target
+        fields = ["id", "kind", "value", "report_count", "corroborated", "warning", "created_at"]
+        read_only_fields = fields
+
+    def get_corroborated(self, target: Target) -> bool:
+        """Reported by more than one member — counting only reports the caller may see."""
+        return target.reporter_count > 1
+
+
+class TargetDetailSerializer(TargetSerializer):
+    reports = serializers.SerializerMethodField()
+    cluster = serializers.SerializerMethodField()
+
+    class Meta(TargetSerializer.Meta):
+        fields = [*TargetSerializer.Meta.fields, "reports", "cluster"]
+        read_only_fields = fields
+
+    def get_reports(self, target: Target) -> list[dict]:
+        org = self.context["organization"]
+        return ReportSerializer(target_reports(org, target), many=True, context=self.context).data
+
+    def get_cluster(self, target: Target) -> dict | None:
+        return cluster_view(self.context["organization"], target)
+
+
+class TargetFilter(django_filters.FilterSet):
+    kind = django_filters.CharFilter()
+    q = django_filters.CharFilter(field_name="value", lookup_expr="icontains", max_length=200)
+    corroborated = django_filters.BooleanFilter(method="by_corroboration")
+
+    class Meta:
+        model = Target
+        fields = ["kind", "q", "corroborated"]
+
+    def by_corroboration(self, queryset, name, value):
+        return queryset.filter(reporter_count__gt=1) if value else queryset.filter(reporter_count=1)
+
+
+class TargetViewSet(ReadOnlyViewSet):
+    filterset_class = TargetFilter
+
+    def get_serializer_class(self):
+        return TargetDetailSerializer if self.action == "retrieve" else TargetSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": self._org()}
+
+    def _org(self):
+        return getattr(self.request.user, "organization", None)
+
+    def scoped_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Target.objects.none()
+        return visible_targets(self._org())
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="event.type")
+    read = serializers.SerializerMethodField()
+    report = serializers.SerializerMethodField()
+    agreement = serializers.IntegerField(source="event.agreement_id", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "created_at", "read", "read_at", "report", "agreement"]
+        read_only_fields = fields
+
+    def get_read(self, item: Notification) -> bool:
+        return item.read_at is not None
+
+    def get_report(self, item: Notification) -> dict | None:
+        if item.report is None:
+            return None
+        return ReportSerializer(item.report, context=self.context).data
+
+
+class NotificationFilter(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    type = django_filters.CharFilter(field_name="event__type")
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "type"]
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The organisation's inbox. Reading it (and marking read) needs only the `read` scope."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    required_scopes = {"read": "read", "read_all": "read"}
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": self.request.user.organization}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return visible_notifications(self.request.user.organization)
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        item = self.get_object()
+        if item.read_at is None:
+            Notification.objects.filter(pk=item.pk).update(read_at=timezone.now())
+            item.refresh_from_db()
+        return Response(NotificationSerializer(item, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        count = Notification.objects.filter(
+            organization=request.user.organization, read_at__isnull=True
+        ).update(read_at=timezone.now())
+        return Response({"marked_read": count})

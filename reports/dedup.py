@@ -1,0 +1,200 @@
+"""Deduplication: indicators meet on hub-wide targets, targets of one operation form clusters,
+and a member's re-submission of what it already reported is marked as a duplicate.
+
+Run by the worker (`reports.tasks.process_event`) after the submission committed. Every step
+is idempotent, so running it twice (a redelivered message, the sweeper) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from hub.models import Event, publish
+
+from . import clustering
+from .models import Cluster, Indicator, Report, Target, TargetLink
+
+# One lock for cluster merges: merging is quick, and serialising it keeps two workers from
+# each merging half of the same clusters. Target creation itself needs no lock (ON CONFLICT).
+CLUSTER_LOCK = 0x41544C59  # "ATLY"
+
+
+def link_reports(report_ids: Iterable[int]) -> list[Report]:
+    """Links every indicator of these reports to its target; idempotent."""
+    with transaction.atomic():
+        reports = list(
+            Report.objects.select_for_update(of=("self",))
+            .filter(pk__in=list(report_ids), linked_at__isnull=True)
+            .order_by("pk")
+        )
+        if not reports:
+            return []
+        indicators = list(
+            Indicator.objects.filter(report__in=reports).order_by("report", "position")
+        )
+        targets = ensure_targets({(i.kind, i.value) for i in indicators})
+        for indicator in indicators:
+            indicator.target_id = targets[(indicator.kind, indicator.value)].pk
+        Indicator.objects.bulk_update(indicators, ["target"], batch_size=1000)
+        by_report: dict[int, set[int]] = defaultdict(set)
+        for indicator in indicators:
+            by_report[indicator.report_id].add(indicator.target_id)
+        _cluster(by_report, targets)
+        _mark_duplicates(reports, by_report)
+        _publish_corroborations(reports, by_report)
+        now = timezone.now()
+        Report.objects.filter(pk__in=[r.pk for r in reports]).update(linked_at=now)
+    return reports
+
+
+def ensure_targets(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Target]:
+    """INSERT ... ON CONFLICT DO NOTHING, then read back: concurrent workers never make twins."""
+    if not pairs:
+        return {}
+    fresh = []
+    # Sorted: two workers inserting overlapping sets lock the unique keys in the same order,
+    # so neither waits for a key the other holds while holding one it wants (no deadlock).
+    for kind, value in sorted(pairs):
+        keys = clustering.cluster_keys(kind, value)
+        fresh.append(
+            Target(
+                kind=kind,
+                value=value,
+                registrable=keys.get("registrable", ""),
+                brand=keys.get("brand", ""),
+                warning=clustering.is_warning_listed(kind, value) or "",
+            )
+        )
+    Target.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+    found = Target.objects.filter(value__in={v for _, v in pairs})
+    return {(t.kind, t.value): t for t in found if (t.kind, t.value) in pairs}
+
+
+def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Target]) -> None:
+    links: set[tuple[int, int, str]] = set()
+
+    def add(a: int, b: int, reason: str) -> None:
+        if a != b:
+            links.add((min(a, b), max(a, b), reason))
+
+    usable = {t.pk: t for t in targets.values() if not t.warning}
+    for target_ids in by_report.values():
+        members = sorted(i for i in target_ids if i in usable)
+        for other in members[1:]:
+            add(members[0], other, TargetLink.Reason.CO_REPORTED)
+    registrables = {t.registrable for t in usable.values() if t.registrable}
+    brands = {t.brand for t in usable.values() if t.brand}
+    if registrables or brands:
+        peers = Target.objects.filter(warning="").filter(
+            Q(registrable__in=registrables) | Q(brand__in=brands)
+        )
+        by_key: dict[tuple[str, str], list[Target]] = defaultdict(list)
+        for peer in peers:
+            if peer.registrable:
+                by_key[("registrable", peer.registrable)].append(peer)
+            if peer.brand:
+                by_key[("brand", peer.brand)].append(peer)
+        for target in usable.values():
+            for peer in by_key.get(("registrable", target.registrable), []):
+                add(target.pk, peer.pk, TargetLink.Reason.SAME_REGISTRABLE_DOMAIN)
+            for peer in by_key.get(("brand", target.brand), []):
+                if peer.registrable != target.registrable:
+                    add(target.pk, peer.pk, TargetLink.Reason.SAME_BRAND)
+    if not links:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+    TargetLink.objects.bulk_create(
+        [TargetLink(source_id=a, target_id=b, reason=r) for a, b, r in links],
+        ignore_conflicts=True,
+    )
+    _merge_clusters({i for a, b, _ in links for i in (a, b)}, {(a, b) for a, b, _ in links})
+
+
+def _merge_clusters(target_ids: set[int], edges: set[tuple[int, int]]) -> None:
+    """Union of the linked targets' components; each component ends in one cluster."""
+    parent = {i: i for i in target_ids}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in edges:
+        parent[find(a)] = find(b)
+    components: dict[int, set[int]] = defaultdict(set)
+    for i in target_ids:
+        components[find(i)].add(i)
+    current = dict(Target.objects.filter(pk__in=target_ids).values_list("pk", "cluster_id"))
+    for members in components.values():
+        clusters = {current[i] for i in members if current.get(i)}
+        keep = min(clusters) if clusters else Cluster.objects.create().pk
+        absorbed = clusters - {keep}
+        Target.objects.filter(Q(pk__in=members) | Q(cluster_id__in=absorbed)).update(
+            cluster_id=keep
+        )
+        Cluster.objects.filter(pk__in=absorbed).delete()
+
+
+def _mark_duplicates(reports: list[Report], by_report: dict[int, set[int]]) -> None:
+    """Same owner, same category, same targets, while the first is open: a duplicate."""
+    all_targets = {t for ts in by_report.values() for t in ts}
+    earlier = defaultdict(set)
+    rows = Indicator.objects.filter(
+        target_id__in=all_targets,
+        report__status=Report.Status.OPEN,
+        report__duplicate_of__isnull=True,
+        report__owner__in={r.owner_id for r in reports},
+    ).values_list("report_id", "report__owner_id", "report__category", "target_id")
+    meta: dict[int, tuple[int, str]] = {}
+    for report_id, owner_id, category, target_id in rows:
+        earlier[report_id].add(target_id)
+        meta[report_id] = (owner_id, category)
+    # Complete target sets of the candidates (they may have targets outside this batch).
+    full = defaultdict(set)
+    for report_id, target_id in Indicator.objects.filter(report_id__in=list(earlier)).values_list(
+        "report_id", "target_id"
+    ):
+        full[report_id].add(target_id)
+    for report in reports:
+        mine = by_report.get(report.pk, set())
+        candidates = [
+            rid
+            for rid, (owner_id, category) in meta.items()
+            if rid < report.pk
+            and owner_id == report.owner_id
+            and category == report.category
+            and full[rid] == mine
+        ]
+        if candidates:
+            Report.objects.filter(pk=report.pk).update(duplicate_of_id=min(candidates))
+
+
+def _publish_corroborations(reports: list[Report], by_report: dict[int, set[int]]) -> None:
+    """New reports on targets another member reported before: one event for the whole batch
+    (no floods); the fan-out decides, through the policy, who may hear of which report."""
+    owners = {r.pk: r.owner_id for r in reports}
+    target_ids = {t for ts in by_report.values() for t in ts}
+    earlier = defaultdict(set)
+    for target_id, owner_id in (
+        Indicator.objects.filter(target_id__in=target_ids)
+        .exclude(report_id__in=list(owners))
+        .values_list("target_id", "report__owner_id")
+        .distinct()
+    ):
+        earlier[target_id].add(owner_id)
+    corroborating = sorted(
+        rid for rid, ts in by_report.items() if any(earlier[t] - {owners[rid]} for t in ts)
+    )
+    if corroborating:
+        publish(
+            type=Event.Type.TARGET_CORROBORATED,
+            report_ids=corroborating,
+            urgent=any(r.is_urgent for r in reports if r.pk in set(corroborating)),
+        )

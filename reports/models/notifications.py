@@ -1,0 +1,138 @@
+"""What members are told: their inbox, their settings, their webhook endpoints and deliveries."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from hub.models import Event
+from hub.vocabulary import Category
+from members.models import Organization
+
+from .core import Report
+
+
+class NotificationSettings(models.Model):
+    """An organisation's subscription: which report events it wants, and how."""
+
+    class Digest(models.TextChoices):
+        IMMEDIATE = "immediate", "At once"
+        HOURLY = "hourly", "Hourly digest"
+        DAILY = "daily", "Daily digest"
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    # Empty means all. Filters report events; agreement events always reach the parties.
+    categories = ArrayField(
+        models.CharField(max_length=20, choices=Category.choices), default=list, blank=True
+    )
+    jurisdictions = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    urgent_only = models.BooleanField(default=False)
+    email_enabled = models.BooleanField(default=False)
+    email_digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.IMMEDIATE)
+    email_last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.organization}"
+
+
+class Notification(models.Model):
+    """One inbox item: an event, for one organisation, about one report (or none)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # Processing an event twice never tells anyone twice.
+            models.UniqueConstraint(
+                fields=["organization", "event", "report"],
+                name="one_notification_per_event_report",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.organization}"
+
+
+class WebhookEndpoint(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = ArrayField(models.CharField(max_length=40), default=list, blank=True)  # [] = all
+    # Standard Webhooks secret (whsec_...). Needed in clear to sign; shown once at creation.
+    secret = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return not self.events or event_type in self.events
+
+
+class WebhookDelivery(models.Model):
+    """One message to one endpoint, with its attempts. `msg_id` is the `webhook-id` header:
+    the same on every retry, so the receiver can drop duplicates."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    msg_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    urgent = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # While SENDING: a worker holds it until then; past it, the sweeper may take it back.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_response = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="one_delivery_per_event"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state__in=["pending", "sending"]),
+                name="delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.msg_id} -> {self.endpoint_id} ({self.state})"

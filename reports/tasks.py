@@ -1,0 +1,194 @@
+"""Workers: thin tasks over `reports.dedup` and `reports.notify`. Ids in, rows re-fetched,
+safe to run twice; the rows (events, deliveries) are the truth and Redis only the transport."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from hub.models import Event
+
+from . import dedup, notify, webhooks
+from .models import WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+# A delivery being sent is held this long (above deliver_webhook's hard time limit); a worker
+# killed mid-send lets it go after that.
+CLAIM = timedelta(seconds=45)
+SWEEP_GRACE = timedelta(seconds=5)
+SWEEP_BATCH = 500
+# Endpoints are disabled after this many deliveries in a row failed for good.
+MAX_CONSECUTIVE_FAILURES = 5
+
+
+def _queue(urgent: bool) -> str:
+    return "urgent" if urgent else "default"
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=240,
+    soft_time_limit=200,
+    # Transient database trouble (a deadlock victim, a dropped connection): try again soon;
+    # if every retry fails, the sweeper still finds the event unprocessed.
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_jitter=True,
+    max_retries=5,
+)
+def process_event(event_id: int) -> None:
+    """Deduplicate the event's reports, then fan it out. Claimed with SKIP LOCKED and marked
+    processed in the same transaction: a second run finds nothing to do."""
+    with transaction.atomic():
+        event = (
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, processed_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return
+        if event.type == Event.Type.REPORT_SHARED:
+            dedup.link_reports(event.report_ids)
+        deliveries = notify.fan_out(event)
+        event.processed_at = timezone.now()
+        event.save(update_fields=["processed_at"])
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(
+            lambda: [
+                deliver_webhook.apply_async(args=[i], queue=_queue(event.urgent), retry=False)
+                for i in ids
+            ],
+            robust=True,
+        )
+    notify.email_immediately(event)
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    now = timezone.now()
+    claimable = Q(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now) | Q(
+        state=WebhookDelivery.State.SENDING, claimed_until__lt=now
+    )
+    claimed = WebhookDelivery.objects.filter(claimable, pk=delivery_id).update(
+        state=WebhookDelivery.State.SENDING, claimed_until=now + CLAIM
+    )
+    if not claimed:
+        return None
+    return WebhookDelivery.objects.select_related("endpoint__organization", "event").get(
+        pk=delivery_id
+    )
+
+
+@shared_task(acks_late=True, time_limit=30, soft_time_limit=25)
+def deliver_webhook(delivery_id: int) -> None:
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return  # delivered, not due yet, or another worker holds it
+    endpoint = delivery.endpoint
+    payload = notify.payload_for(delivery) if endpoint.active else None
+    if payload is None:
+        _finish(
+            delivery, WebhookDelivery.State.CANCELLED, error="no longer visible or endpoint off"
+        )
+        return
+    body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+    headers = webhooks.build_headers(endpoint.secret, delivery.msg_id, int(time.time()), body)
+    result = webhooks.deliver(
+        endpoint.url, body, headers, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS
+    )
+    delivery.attempts += 1
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error[:500]
+    delivery.last_response = result.response_excerpt
+    if result.ok:
+        _finish(delivery, WebhookDelivery.State.DELIVERED)
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+        return
+    if result.gone:
+        _finish(delivery, WebhookDelivery.State.FAILED)
+        _disable(endpoint, "the receiver answered 410 Gone")
+        return
+    delay = (
+        None
+        if result.refused  # a destination that is not allowed will not become allowed
+        else webhooks.next_attempt_delay(delivery.attempts, retry_after=result.retry_after)
+    )
+    if delay is None:
+        _finish(delivery, WebhookDelivery.State.FAILED)
+        failures = endpoint.consecutive_failures + 1
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=failures)
+        if failures >= MAX_CONSECUTIVE_FAILURES:
+            _disable(endpoint, f"{failures} deliveries in a row failed")
+        return
+    delivery.state = WebhookDelivery.State.PENDING
+    delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    delivery.claimed_until = None
+    delivery.save()
+    # Short waits go through the broker; long ones are left to the sweeper, so no message
+    # waits in Redis longer than its visibility timeout.
+    if delay <= 60:
+        deliver_webhook.apply_async(
+            args=[delivery.pk], countdown=delay, queue=_queue(delivery.urgent), retry=False
+        )
+
+
+def _finish(delivery: WebhookDelivery, state: str, error: str = "") -> None:
+    delivery.state = state
+    delivery.claimed_until = None
+    if error:
+        delivery.last_error = error
+    if state == WebhookDelivery.State.DELIVERED:
+        delivery.delivered_at = timezone.now()
+    delivery.save()
+
+
+def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
+    updated = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
+        active=False, disabled_reason=reason[:200]
+    )
+    if updated:
+        log.warning("webhook endpoint %s disabled: %s", endpoint.pk, reason)
+        notify._mail(
+            endpoint.organization_id,
+            "[Atalaya] A webhook endpoint was disabled",
+            f"Your endpoint {endpoint.url} was disabled: {reason}.\n"
+            "Fix the receiver, then re-enable it in the API (PATCH active=true).",
+        )
+
+
+@shared_task(acks_late=True, time_limit=60)
+def sweep() -> dict[str, int]:
+    """Beat, every few seconds: re-sends what Redis lost (events not processed, deliveries due
+    or held by a dead worker). Safe to overlap with itself: tasks claim their rows."""
+    now = timezone.now()
+    events = list(
+        Event.objects.filter(processed_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
+        .order_by("-urgent", "pk")
+        .values_list("pk", "urgent")[:SWEEP_BATCH]
+    )
+    for pk, urgent in events:
+        process_event.apply_async(args=[pk], queue=_queue(urgent), retry=False)
+    due = list(
+        WebhookDelivery.objects.filter(
+            Q(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
+            | Q(state=WebhookDelivery.State.SENDING, claimed_until__lt=now)
+        )
+        .order_by("-urgent", "next_attempt_at")
+        .values_list("pk", "urgent")[:SWEEP_BATCH]
+    )
+    for pk, urgent in due:
+        deliver_webhook.apply_async(args=[pk], queue=_queue(urgent), retry=False)
+    return {"events": len(events), "deliveries": len(due)}
+
+
+@shared_task(time_limit=300)
+def email_digest(period: str) -> int:
+    return notify.send_digests(period)
