@@ -9,23 +9,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from hub.api.fields import TLPField
 from hub.api.idempotency import idempotent
 from hub.api.problems import Conflict
-from hub.vocabulary import AGREEMENT_TLPS, TLP, Category
+from hub.vocabulary import AGREEMENT_TLPS, Category
 
 from .. import services
 from ..models import Agreement, AgreementParty, Organization
-
-
-class AgreementTLPField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=[t.label for t in AGREEMENT_TLPS], **kwargs)
-
-    def to_internal_value(self, data):
-        return TLP.from_label(super().to_internal_value(data)).value
-
-    def to_representation(self, value):
-        return TLP(value).label
 
 
 class SignatureSerializer(serializers.ModelSerializer):
@@ -38,7 +28,7 @@ class SignatureSerializer(serializers.ModelSerializer):
 
 class AgreementSerializer(serializers.ModelSerializer):
     parties = serializers.SerializerMethodField()
-    max_tlp = AgreementTLPField()
+    max_tlp = TLPField(levels=AGREEMENT_TLPS)
     status = serializers.SerializerMethodField()
     signatures = serializers.SerializerMethodField()
 
@@ -89,7 +79,7 @@ class AgreementProposeSerializer(serializers.Serializer):
     jurisdictions = serializers.ListField(
         child=serializers.ChoiceField(choices=list(dict(countries))), required=False, default=list
     )
-    max_tlp = AgreementTLPField()
+    max_tlp = TLPField(levels=AGREEMENT_TLPS)
     share_reporter_identity = serializers.BooleanField(required=False, default=False)
     share_evidence = serializers.BooleanField(required=False, default=False)
     effective_from = serializers.DateField(required=False, allow_null=True, default=None)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_countries import countries
 from rest_framework import serializers
 
+from hub.api.fields import TLPField
 from hub.vocabulary import TLP, Category
 from members.models import Agreement, Organization
 
@@ -15,19 +16,6 @@ from ..models import Evidence, Report
 from ..services import IndicatorInput, ReportInput, check_report_rules
 
 MAX_INDICATORS = 100
-
-
-class TLPField(serializers.ChoiceField):
-    """TLP labels on the wire (`amber+strict`), ranks in the database."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=[t.label for t in TLP], **kwargs)
-
-    def to_internal_value(self, data):
-        return TLP.from_label(super().to_internal_value(data)).value
-
-    def to_representation(self, value):
-        return TLP(value).label
 
 
 class CountryCodeField(serializers.CharField):
