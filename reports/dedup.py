@@ -17,7 +17,7 @@ from django.utils import timezone
 from hub.models import Event, publish
 
 from . import clustering
-from .models import Cluster, Indicator, Report, Target, TargetLink
+from .models import Cluster, ClusterSuggestion, Indicator, Report, Target, TargetLink
 
 # One lock for cluster merges: merging is quick, and serialising it keeps two workers from
 # each merging half of the same clusters. Target creation itself needs no lock (ON CONFLICT).
@@ -61,12 +61,15 @@ def ensure_targets(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Target]
     # so neither waits for a key the other holds while holding one it wants (no deadlock).
     for kind, value in sorted(pairs):
         keys = clustering.cluster_keys(kind, value)
+        hints = clustering.suggestion_keys(kind, value)
         fresh.append(
             Target(
                 kind=kind,
                 value=value,
                 registrable=keys.get("registrable", ""),
                 brand=keys.get("brand", ""),
+                family=hints.get("family", ""),
+                lookalike=hints.get("lookalike", ""),
                 warning=clustering.is_warning_listed(kind, value) or "",
             )
         )
@@ -105,6 +108,7 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
             for peer in by_key.get(("brand", target.brand), []):
                 if peer.registrable != target.registrable:
                     add(target.pk, peer.pk, TargetLink.Reason.SAME_BRAND)
+    _suggest(usable)
     if not links:
         return
     with connection.cursor() as cursor:
@@ -114,6 +118,54 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
         ignore_conflicts=True,
     )
     _merge_clusters({i for a, b, _ in links for i in (a, b)}, {(a, b) for a, b, _ in links})
+
+
+def _suggest(targets: dict[int, Target]) -> None:
+    """Suggestions between targets sharing a family or look-alike key that are not already in
+    one cluster; one already decided (confirmed or dismissed) is never made again."""
+    families = {t.family for t in targets.values() if t.family}
+    lookalikes = {t.lookalike for t in targets.values() if t.lookalike}
+    if not families and not lookalikes:
+        return
+    peers = Target.objects.filter(warning="").filter(
+        Q(family__in=families) | Q(lookalike__in=lookalikes)
+    )
+    rows = []
+    for target in targets.values():
+        for peer in peers:
+            if peer.pk == target.pk or (target.cluster_id and peer.cluster_id == target.cluster_id):
+                continue
+            a, b = min(target.pk, peer.pk), max(target.pk, peer.pk)
+            if target.family and peer.family == target.family:
+                rows.append(ClusterSuggestion(source_id=a, target_id=b, reason="numbered_family"))
+            elif target.lookalike and peer.lookalike == target.lookalike:
+                rows.append(ClusterSuggestion(source_id=a, target_id=b, reason="lookalike"))
+    ClusterSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def suggestion_decide(*, org, suggestion: ClusterSuggestion, confirm: bool) -> ClusterSuggestion:
+    """A member confirms (the two targets are linked and their clusters merged) or dismisses."""
+    with transaction.atomic():
+        suggestion = ClusterSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if suggestion.state != ClusterSuggestion.State.OPEN:
+            return suggestion
+        suggestion.state = (
+            ClusterSuggestion.State.CONFIRMED if confirm else ClusterSuggestion.State.DISMISSED
+        )
+        suggestion.decided_by = org
+        suggestion.decided_at = timezone.now()
+        suggestion.save()
+        if confirm:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+            TargetLink.objects.get_or_create(
+                source_id=suggestion.source_id,
+                target_id=suggestion.target_id,
+                reason=suggestion.reason,
+            )
+            pair = {suggestion.source_id, suggestion.target_id}
+            _merge_clusters(pair, {(suggestion.source_id, suggestion.target_id)})
+    return suggestion
 
 
 def _merge_clusters(target_ids: set[int], edges: set[tuple[int, int]]) -> None:

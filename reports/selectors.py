@@ -83,3 +83,15 @@ def visible_notifications(org: Organization):
         .select_related("event")
         .prefetch_related(Prefetch("report", queryset=visible_reports(org)))
     )
+
+
+def open_suggestions(org: Organization, target: Target):
+    """Open suggestions about `target` whose other side `org` may see too."""
+    from .models import ClusterSuggestion
+
+    visible = visible_targets(org).values("pk")
+    return (
+        ClusterSuggestion.objects.filter(state=ClusterSuggestion.State.OPEN)
+        .filter(Q(source=target, target__in=visible) | Q(target=target, source__in=visible))
+        .select_related("source", "target")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -11,8 +12,15 @@ from rest_framework.response import Response
 
 from hub.api.views import ReadOnlyViewSet
 
+from .. import dedup
 from ..models import Notification, Target
-from ..selectors import cluster_view, target_reports, visible_notifications, visible_targets
+from ..selectors import (
+    cluster_view,
+    open_suggestions,
+    target_reports,
+    visible_notifications,
+    visible_targets,
+)
 from .serializers import ReportSerializer
 
 
@@ -33,10 +41,25 @@ class TargetSerializer(serializers.ModelSerializer):
 class TargetDetailSerializer(TargetSerializer):
     reports = serializers.SerializerMethodField()
     cluster = serializers.SerializerMethodField()
+    suggestions = serializers.SerializerMethodField()
 
     class Meta(TargetSerializer.Meta):
-        fields = [*TargetSerializer.Meta.fields, "reports", "cluster"]
+        fields = [*TargetSerializer.Meta.fields, "reports", "cluster", "suggestions"]
         read_only_fields = fields
+
+    def get_suggestions(self, target: Target) -> list[dict]:
+        """Possible siblings (numbered family, look-alike) to confirm or dismiss."""
+        out = []
+        for s in open_suggestions(self.context["organization"], target):
+            other = s.target if s.source_id == target.pk else s.source
+            out.append(
+                {
+                    "id": s.pk,
+                    "reason": s.reason,
+                    "other": {"id": other.pk, "kind": other.kind, "value": other.value},
+                }
+            )
+        return out
 
     def get_reports(self, target: Target) -> list[dict]:
         org = self.context["organization"]
@@ -61,6 +84,7 @@ class TargetFilter(django_filters.FilterSet):
 
 class TargetViewSet(ReadOnlyViewSet):
     filterset_class = TargetFilter
+    required_scopes = {"confirm_suggestion": "write", "dismiss_suggestion": "write"}
 
     def get_serializer_class(self):
         return TargetDetailSerializer if self.action == "retrieve" else TargetSerializer
@@ -75,6 +99,28 @@ class TargetViewSet(ReadOnlyViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Target.objects.none()
         return visible_targets(self._org())
+
+    def _decide(self, suggestion_id: str, *, confirm: bool) -> Response:
+        target = self.get_object()
+        suggestion = open_suggestions(self._org(), target).filter(pk=suggestion_id).first()
+        if suggestion is None:
+            raise Http404
+        dedup.suggestion_decide(org=self._org(), suggestion=suggestion, confirm=confirm)
+        target.refresh_from_db()
+        fresh = self.get_queryset().get(pk=target.pk)
+        return Response(TargetDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=TargetDetailSerializer)
+    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<suggestion_id>\d+)/confirm")
+    def confirm_suggestion(self, request, pk=None, suggestion_id=None):
+        """Confirm that the two targets belong to one operation: they join one cluster."""
+        return self._decide(suggestion_id, confirm=True)
+
+    @extend_schema(request=None, responses=TargetDetailSerializer)
+    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<suggestion_id>\d+)/dismiss")
+    def dismiss_suggestion(self, request, pk=None, suggestion_id=None):
+        """Dismiss a suggestion; it is not made again."""
+        return self._decide(suggestion_id, confirm=False)
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 
 from .core import (
     Cluster,
+    ClusterSuggestion,
     Evidence,
     Indicator,
     IndicatorKind,
@@ -14,6 +15,7 @@ from .notifications import Notification, NotificationSettings, WebhookDelivery, 
 
 __all__ = [
     "Cluster",
+    "ClusterSuggestion",
     "Evidence",
     "Indicator",
     "IndicatorKind",

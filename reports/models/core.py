@@ -38,6 +38,9 @@ class Target(models.Model):
     # Keys under which targets meet for automatic cluster links (reports.clustering).
     registrable = models.CharField(max_length=253, blank=True, default="")
     brand = models.CharField(max_length=253, blank=True, default="")
+    # Keys for suggestions only (numbered families, look-alikes): a member confirms or dismisses.
+    family = models.CharField(max_length=253, blank=True, default="")
+    lookalike = models.CharField(max_length=253, blank=True, default="")
     # Set when the value is on the hub-wide warning list (never merged on, never a key).
     warning = models.CharField(max_length=200, blank=True, default="")
     cluster = models.ForeignKey(
@@ -55,6 +58,10 @@ class Target(models.Model):
                 name="target_registrable",
             ),
             models.Index(fields=["brand"], condition=~models.Q(brand=""), name="target_brand"),
+            models.Index(fields=["family"], condition=~models.Q(family=""), name="target_family"),
+            models.Index(
+                fields=["lookalike"], condition=~models.Q(lookalike=""), name="target_lookalike"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,6 +75,9 @@ class TargetLink(models.Model):
         SAME_REGISTRABLE_DOMAIN = "same_registrable_domain", "Same registrable domain"
         SAME_BRAND = "same_brand", "Same brand on another suffix"
         CO_REPORTED = "co_reported", "Reported together"
+        # Suggestions a member confirmed (ClusterSuggestion).
+        NUMBERED_FAMILY = "numbered_family", "Numbered family (confirmed by a member)"
+        LOOKALIKE = "lookalike", "Look-alike name (confirmed by a member)"
 
     source = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="links_in")
@@ -86,6 +96,41 @@ class TargetLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}-{self.target_id} ({self.reason})"
+
+
+class ClusterSuggestion(models.Model):
+    """Two targets that may belong to one operation (a numbered family, a look-alike name): not
+    merged until a member confirms; a dismissal is remembered so it is not suggested again."""
+
+    class Reason(models.TextChoices):
+        NUMBERED_FAMILY = "numbered_family", "Numbered family"
+        LOOKALIKE = "lookalike", "Look-alike name"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    source = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="suggestions_out")
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="suggestions_in")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    decided_by = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "reason"], name="one_suggestion"),
+            models.CheckConstraint(
+                condition=models.Q(source__lt=models.F("target")), name="suggestion_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}-{self.target_id} ({self.reason}, {self.state})"
 
 
 class Report(models.Model):
