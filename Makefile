@@ -28,6 +28,10 @@ format: setup
 	@.venv/bin/ruff format .
 	@.venv/bin/ruff check --fix .
 
+# Not part of `make test`: measures on real parts and writes BENCHMARKS.md.
+bench: setup
+	@$(PY) bench/dedup_to_notify.py
+
 test: setup lint
 	@$(PY) manage.py check --fail-level WARNING
 	@$(PY) manage.py makemigrations --check --dry-run
