@@ -106,6 +106,7 @@ def main() -> None:
 
     from members.models import Organization
     from members.tests.factories import make_key
+    from reports import webhooks
     from reports.models import WebhookEndpoint
     from reports.tests.factories import agreement_between
 
@@ -121,7 +122,9 @@ def main() -> None:
     )
     agreement_between(owner, isp, categories=["live_sports"], jurisdictions=["PE"])
     receiver = Receiver()
-    WebhookEndpoint.objects.create(organization=isp, url=receiver.url, secret="whsec_" + "A" * 43)
+    WebhookEndpoint.objects.create(
+        organization=isp, url=receiver.url, secret=webhooks.generate_secret()
+    )
     keys = {"owner": make_key(owner), "bulk": make_key(bulk)}
 
     port = free_port()

@@ -100,7 +100,12 @@ def deliver_webhook(delivery_id: int) -> None:
         )
         return
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
-    headers = webhooks.build_headers(endpoint.secret, delivery.msg_id, int(time.time()), body)
+    try:
+        headers = webhooks.build_headers(endpoint.secret, delivery.msg_id, int(time.time()), body)
+    except ValueError as e:
+        # A secret that cannot sign will not start to: say why in the log rather than retry.
+        _finish(delivery, WebhookDelivery.State.FAILED, error=f"cannot sign: {e}")
+        return
     result = webhooks.deliver(
         endpoint.url, body, headers, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS
     )

@@ -205,3 +205,17 @@ def test_a_daily_digest_is_one_email_per_organisation(owner, coparty, shared, ma
     assert "admin@coparty.example" in admins and set(mail.to) == admins
     assert "2 new" in mail.subject
     assert notify.send_digests("daily") == 0
+
+
+def test_a_delivery_whose_secret_cannot_sign_fails_with_the_reason_and_is_not_retried(
+    owner, coparty, shared
+):
+    from reports.tasks import deliver_webhook
+
+    endpoint_for(coparty)  # its secret is not valid base64
+    report_by(owner)
+    (delivery,) = process(latest("report.shared"))
+    deliver_webhook(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == "failed"
+    assert delivery.last_error.startswith("cannot sign")
