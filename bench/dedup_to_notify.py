@@ -185,7 +185,7 @@ def main() -> None:
             "title": f"restream {n}",
             "tlp": "amber",
             "jurisdictions": ["PE"],
-            "indicators": [{"kind": "domain", "value": f"r{n}.bench.example"}],
+            "indicators": [{"kind": "domain", "value": f"restream-{n}.example"}],
         }
         if urgent:
             body |= {

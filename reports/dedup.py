@@ -93,21 +93,26 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
     registrables = {t.registrable for t in usable.values() if t.registrable}
     brands = {t.brand for t in usable.values() if t.brand}
     if registrables or brands:
-        peers = Target.objects.filter(warning="").filter(
-            Q(registrable__in=registrables) | Q(brand__in=brands)
+        # One anchor per key (its oldest target): linking every target to the anchor keeps
+        # the cluster connected with one link per target, not one per pair.
+        anchors: dict[tuple[str, str], Target] = {}
+        peers = (
+            Target.objects.filter(warning="")
+            .filter(Q(registrable__in=registrables) | Q(brand__in=brands))
+            .order_by("pk")
         )
-        by_key: dict[tuple[str, str], list[Target]] = defaultdict(list)
         for peer in peers:
             if peer.registrable:
-                by_key[("registrable", peer.registrable)].append(peer)
+                anchors.setdefault(("registrable", peer.registrable), peer)
             if peer.brand:
-                by_key[("brand", peer.brand)].append(peer)
+                anchors.setdefault(("brand", peer.brand), peer)
         for target in usable.values():
-            for peer in by_key.get(("registrable", target.registrable), []):
-                add(target.pk, peer.pk, TargetLink.Reason.SAME_REGISTRABLE_DOMAIN)
-            for peer in by_key.get(("brand", target.brand), []):
-                if peer.registrable != target.registrable:
-                    add(target.pk, peer.pk, TargetLink.Reason.SAME_BRAND)
+            anchor = anchors.get(("registrable", target.registrable))
+            if anchor is not None:
+                add(target.pk, anchor.pk, TargetLink.Reason.SAME_REGISTRABLE_DOMAIN)
+            anchor = anchors.get(("brand", target.brand))
+            if anchor is not None and anchor.registrable != target.registrable:
+                add(target.pk, anchor.pk, TargetLink.Reason.SAME_BRAND)
     _suggest(usable)
     if not links:
         return
@@ -121,25 +126,34 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
 
 
 def _suggest(targets: dict[int, Target]) -> None:
-    """Suggestions between targets sharing a family or look-alike key that are not already in
-    one cluster; one already decided (confirmed or dismissed) is never made again."""
+    """Suggests linking each target to the oldest other target sharing its family or
+    look-alike key (one suggestion per target and key, not one per pair: a family of a
+    thousand mirrors stays a thousand rows), unless they are already in one cluster. One
+    already decided (confirmed or dismissed) is never made again (unique key)."""
     families = {t.family for t in targets.values() if t.family}
     lookalikes = {t.lookalike for t in targets.values() if t.lookalike}
     if not families and not lookalikes:
         return
-    peers = Target.objects.filter(warning="").filter(
-        Q(family__in=families) | Q(lookalike__in=lookalikes)
+    anchors: dict[tuple[str, str], list[Target]] = defaultdict(list)
+    peers = (
+        Target.objects.filter(warning="")
+        .filter(Q(family__in=families) | Q(lookalike__in=lookalikes))
+        .order_by("pk")
     )
+    for peer in peers:
+        for key in (("family", peer.family), ("lookalike", peer.lookalike)):
+            if key[1] and len(anchors[key]) < 2:  # the oldest two: one of them is not the target
+                anchors[key].append(peer)
     rows = []
     for target in targets.values():
-        for peer in peers:
-            if peer.pk == target.pk or (target.cluster_id and peer.cluster_id == target.cluster_id):
+        for field, reason in (("family", "numbered_family"), ("lookalike", "lookalike")):
+            value = getattr(target, field)
+            anchor = next((p for p in anchors.get((field, value), []) if p.pk != target.pk), None)
+            if anchor is None or (target.cluster_id and anchor.cluster_id == target.cluster_id):
                 continue
-            a, b = min(target.pk, peer.pk), max(target.pk, peer.pk)
-            if target.family and peer.family == target.family:
-                rows.append(ClusterSuggestion(source_id=a, target_id=b, reason="numbered_family"))
-            elif target.lookalike and peer.lookalike == target.lookalike:
-                rows.append(ClusterSuggestion(source_id=a, target_id=b, reason="lookalike"))
+            a, b = min(target.pk, anchor.pk), max(target.pk, anchor.pk)
+            rows.append(ClusterSuggestion(source_id=a, target_id=b, reason=reason))
+            break  # one suggestion per target is enough to bring it to a member's attention
     ClusterSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
 
 
