@@ -74,6 +74,21 @@ def audit(*, actor: Actor, action: str, obj=None, data: dict | None = None) -> A
 RESERVED_SLUGS = frozenset({"manage", "agreements", "new", "sharing", "admin", "api"})
 
 
+def audit_many(*, actor: Actor, action: str, objs: list) -> None:
+    """One audit row per object, in one INSERT (a bulk submission of 1,000 reports)."""
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor_user=actor.user,
+            actor_key=actor.api_key,
+            organization=actor.organization,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+        )
+        for obj in objs
+    )
+
+
 def organization_create(
     *, actor: Actor, slug: str, name: str, kind: str, country: str
 ) -> Organization:

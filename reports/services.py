@@ -13,7 +13,7 @@ from django.utils import timezone
 from hub.models import Event, publish
 from hub.vocabulary import TLP
 from members.models import Agreement, Organization
-from members.services import Actor, audit
+from members.services import Actor, audit, audit_many
 
 from .models import Evidence, Indicator, Report
 
@@ -118,8 +118,7 @@ def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
             for r, d in zip(reports, items, strict=True)
             for a in {a.pk: a for a in d.restricted_to}.values()
         )
-        for r in reports:
-            audit(actor=actor, action="report.submitted", obj=r)
+        audit_many(actor=actor, action="report.submitted", objs=reports)
         # One event for the whole submission: a bulk of 1,000 tells each member once.
         publish(
             type=Event.Type.REPORT_SHARED,
