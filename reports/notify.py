@@ -4,7 +4,6 @@ member is only ever told of what it may see at that moment (SPEC.md, Notificatio
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from django.core.mail import send_mail
@@ -25,7 +24,6 @@ from .models import (
 )
 from .selectors import visible_reports
 
-log = logging.getLogger(__name__)
 
 REPORT_EVENTS = {
     Event.Type.REPORT_SHARED,
