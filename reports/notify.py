@@ -24,7 +24,6 @@ from .models import (
 )
 from .selectors import visible_reports
 
-
 REPORT_EVENTS = {
     Event.Type.REPORT_SHARED,
     Event.Type.REPORT_UPDATED,
