@@ -58,6 +58,12 @@ def outsider(db) -> Organization:
 
 
 @pytest.fixture
+def authority(db) -> Organization:
+    """A regulator with authority in the co-party's country: it issues blocking orders."""
+    return OrganizationFactory(slug="authority", kind="regulator", country="PE")
+
+
+@pytest.fixture
 def owner_admin(owner):
     return UserFactory(organization=owner, role="admin", email="admin@owner.example")
 

@@ -78,6 +78,7 @@ def load_demo() -> list[tuple[str, str]]:
             },
         )
     _load_agreements_and_reports()
+    _load_orders()
     return sign_ins
 
 
@@ -178,5 +179,76 @@ def _load_agreements_and_reports() -> None:
                 tlp=tlp,
                 jurisdictions=jurisdictions,
                 indicators=[IndicatorInput(k, v, normalise(k, v)) for k, v in indicators],
+            ),
+        )
+
+
+DEMO_ORDERS = [
+    # (issuer, reference, legal basis, targets, minutes to comply, hours in force or None,
+    #  confidential, reports relied on (titles))
+    (
+        "apin",
+        "APIN-BLQ-2026-0101",
+        "Resolución 0101-2026/CDA-APIN (medida cautelar, partido en vivo)",
+        [("domain", "futbol-libre-demo.example"), ("ipv4", "198.51.100.23")],
+        30,
+        3,
+        False,
+        ["Derby restreamed on a mirror network"],
+    ),
+    (
+        "apin",
+        "APIN-BLQ-2026-0077",
+        "Resolución 0077-2026/CDA-APIN (bloqueo dinámico, temporada 2026)",
+        [("domain", "rojadirecta-demo.example"), ("domain", "tv-andina-demo.example")],
+        24 * 60,
+        None,
+        False,
+        ["Public list of pirate sports domains"],
+    ),
+    (
+        "atel-br",
+        "ATEL-2026-BR-0031",
+        "Despacho 31/2026, art. 3 (ordem de bloqueio confidencial)",
+        [("domain", "ripper-demo.example")],
+        120,
+        None,
+        True,
+        [],
+    ),
+]
+
+
+def _load_orders() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enforcement.models import BlockingOrder
+    from enforcement.services import OrderInput, TargetInput, order_issue
+    from members.services import Actor
+    from reports.indicators import normalise
+    from reports.models import Report
+
+    for issuer, reference, basis, targets, minutes, hours, confidential, titles in DEMO_ORDERS:
+        if BlockingOrder.objects.filter(issuer__slug=issuer, reference=reference).exists():
+            continue
+        analyst = User.objects.get(email=f"analyst@{issuer}.demo")
+        now = timezone.now()
+        order_issue(
+            actor=Actor(user=analyst),
+            data=OrderInput(
+                reference=reference,
+                legal_basis=basis,
+                country=str(analyst.organization.country),
+                targets=[TargetInput(k, normalise(k, v)) for k, v in targets],
+                deadline=now + timedelta(minutes=minutes),
+                valid_until=now + timedelta(hours=hours) if hours else None,
+                reports=list(
+                    Report.objects.visible_to(analyst.organization)
+                    .filter(title__in=titles)
+                    .values_list("pk", flat=True)
+                ),
+                confidential=confidential,
             ),
         )

@@ -44,6 +44,12 @@ class Event(models.Model):
         AGREEMENT_SUSPENDED = "agreement.suspended"
         AGREEMENT_TERMINATED = "agreement.terminated"
         AGREEMENT_EXPIRING = "agreement.expiring"
+        BLOCKING_ORDER_ISSUED = "blocking_order.issued"
+        BLOCKING_ORDER_AMENDED = "blocking_order.amended"
+        BLOCKING_ORDER_OVERDUE = "blocking_order.overdue"
+        BLOCKING_ORDER_LIFTED = "blocking_order.lifted"
+        # Not in SPEC's list: an issuer is told that a third party asked for an unblock.
+        BLOCKING_ORDER_UNBLOCK_REQUESTED = "blocking_order.unblock_requested"
 
     type = models.CharField(max_length=40, choices=Type.choices)
     # The organisation whose action caused it: never told of its own action.
@@ -55,6 +61,15 @@ class Event(models.Model):
         "members.Agreement", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     target_id = models.BigIntegerField(null=True, blank=True)
+    order = models.ForeignKey(
+        "enforcement.BlockingOrder",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # What else the event's handler needs (e.g. which ISP an overdue order is about).
+    data = models.JSONField(default=dict, blank=True)
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -79,6 +94,8 @@ def publish(
     report_ids: list[int] | None = None,
     agreement=None,
     target_id: int | None = None,
+    order=None,
+    data: dict | None = None,
     urgent: bool = False,
 ) -> Event:
     """Writes the event row in the caller's transaction and asks a worker to process it once
@@ -91,6 +108,8 @@ def publish(
         report_ids=report_ids or [],
         agreement=agreement,
         target_id=target_id,
+        order=order,
+        data=data or {},
         urgent=urgent,
     )
     transaction.on_commit(lambda: _enqueue(event.pk, urgent), robust=True)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "hub",
     "members",
     "reports",
+    "enforcement",
 ]
 
 MIDDLEWARE = [
@@ -198,10 +199,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "args": ["daily"],
     },
+    # Blocking orders: announce those whose grace window ended, flag overdue ISPs, announce
+    # orders that ended. Each is a sweep over durable rows, safe to overlap with itself.
+    "sweep-orders": {"task": "enforcement.tasks.sweep_orders", "schedule": 5.0},
 }
 # Webhook destinations in private/loopback ranges are refused unless this is on (dev, tests).
 WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env.bool("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", default=DEBUG)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Blocking orders (enforcement app).
+# Seconds between issuing an order and telling the ISPs, during which the issuer may withdraw it.
+BLOCKING_ORDER_GRACE_SECONDS = env.int("BLOCKING_ORDER_GRACE_SECONDS", default=0)
+# An order without valid_until lapses this many days after it was issued, unless renewed.
+BLOCKING_ORDER_LAPSE_DAYS = env.int("BLOCKING_ORDER_LAPSE_DAYS", default=365)
+# Days an issuer has to answer a third party's unblock request.
+UNBLOCK_ANSWER_DAYS = env.int("UNBLOCK_ANSWER_DAYS", default=7)
+# The RPZ zone's origin (each ISP's zone is <isp-slug>.<origin>).
+BLOCKLIST_RPZ_ORIGIN = env.str("BLOCKLIST_RPZ_ORIGIN", default="rpz.atalaya.invalid")
 HEALTHZ_WORKER_TIMEOUT = env.float("HEALTHZ_WORKER_TIMEOUT", default=1.0)
 
 LOGGING = {

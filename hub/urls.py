@@ -8,6 +8,7 @@ from . import views
 api_v1 = [
     path("", include("members.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("enforcement.api.urls")),
 ]
 
 urlpatterns = [

@@ -5,6 +5,7 @@ member is only ever told of what it may see at that moment (SPEC.md, Notificatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.core.mail import send_mail
 from django.db.models import Q
@@ -39,6 +40,25 @@ class Audience:
     report_ids: list[int]
 
 
+class EventHandler(Protocol):
+    """How another app's events are fanned out (registered from its AppConfig.ready, so that
+    this module never imports the apps built on it)."""
+
+    types: frozenset[str]
+
+    def audience(self, event: Event) -> list[Organization]: ...
+
+    def payload(self, event: Event, org: Organization) -> dict | None: ...
+
+
+_HANDLERS: dict[str, EventHandler] = {}
+
+
+def register(handler: EventHandler) -> None:
+    for type_ in handler.types:
+        _HANDLERS[type_] = handler
+
+
 def _candidates(event: Event) -> list[Organization]:
     """A cheap superset of who might see the event's reports; the policy then decides."""
     active = Organization.objects.active()
@@ -56,6 +76,8 @@ def _candidates(event: Event) -> list[Organization]:
 
 def audience(event: Event) -> list[Audience]:
     """Organisations to tell, each with the event's reports it may see now."""
+    if event.type in _HANDLERS:
+        return [Audience(org, []) for org in _HANDLERS[event.type].audience(event)]
     out = []
     for org in _candidates(event):
         if event.type not in REPORT_EVENTS:
@@ -129,6 +151,9 @@ def payload_for(delivery: WebhookDelivery) -> dict | None:
 
     event, org = delivery.event, delivery.endpoint.organization
     body = {"type": event.type, "timestamp": timezone.now().isoformat()}
+    if event.type in _HANDLERS:
+        data = _HANDLERS[event.type].payload(event, org)
+        return None if data is None else {**body, "data": data}
     if event.type in REPORT_EVENTS:
         reports = list(visible_reports(org).filter(pk__in=event.report_ids).order_by("pk"))
         if not reports:

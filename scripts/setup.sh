@@ -133,7 +133,32 @@ ensure_redis() {
   wait_port 127.0.0.1 6379
 }
 
+# --- Unbound -----------------------------------------------------------------------------
+# Only the binary is wanted: the enforcement tests start their own unbound on a free loopback
+# port. The OS package would also start a system resolver on port 53 (and, where resolvconf is
+# installed, point the machine's resolv.conf at it), so no service may start while it installs
+# (a temporary policy-rc.d, honoured by invoke-rc.d and deb-systemd-invoke alike), and on a
+# systemd machine the units it enabled are disabled again: the machine's DNS stays as it was.
+ensure_unbound() {
+  if command -v unbound >/dev/null || [ -x /usr/sbin/unbound ]; then return; fi
+  local policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt_install unbound
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    as_root systemctl disable --now unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+  fi
+  if trap -p EXIT | grep -q policy-rc.d; then
+    as_root rm -f "$policy"
+    trap - EXIT
+  fi
+}
+
 ensure_venv
 ensure_postgres
 ensure_redis
+ensure_unbound
 say "ready: database ${DATABASE_URL:-$PG_URL_DEFAULT}, redis ${REDIS_URL:-$REDIS_URL_DEFAULT}"

@@ -30,3 +30,14 @@ def test_demo_agreements_are_active_and_share_under_the_policy():
     league_reports = Report.objects.filter(owner__slug="liga-andina")
     assert Report.objects.visible_to(isp).filter(owner__slug="liga-andina").count() == 2
     assert not Report.objects.visible_to(outsider).filter(pk__in=league_reports).exists()
+
+
+def test_the_demo_has_blocking_orders_addressed_to_the_telcos_of_their_country():
+    from enforcement.models import BlockingOrder, Compliance
+
+    call_command("load_demo")
+    call_command("load_demo")
+    assert BlockingOrder.objects.count() == 3
+    peru = Compliance.objects.filter(order__issuer__slug="apin")
+    assert set(peru.values_list("isp__slug", flat=True)) == {"andes-telecom", "pacifico-fibra"}
+    assert BlockingOrder.objects.filter(confidential=True).count() == 1

@@ -1,0 +1,13 @@
+from django.urls import re_path
+from rest_framework.routers import SimpleRouter
+
+from .blocklist import BlocklistView
+from .views import BlockingOrderViewSet
+
+router = SimpleRouter()
+router.register("blocking-orders", BlockingOrderViewSet, basename="blocking-order")
+
+urlpatterns = [
+    *router.urls,
+    re_path(r"^blocklist\.(?P<fmt>txt|rpz|csv|json)$", BlocklistView.as_view(), name="blocklist"),
+]

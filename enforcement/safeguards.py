@@ -1,0 +1,506 @@
+"""Safeguards on what an order may block (SPEC "Blocking orders": the protected list, warnings).
+
+Two different answers for an order's targets:
+
+* :func:`protected_hits`: targets that touch the protected list (shared CDN addresses, major
+  platforms). An order with a hit is refused unless it carries an explicit, justified override,
+  which the service records. Pure: the rules in force come from :func:`load_protected_rules`.
+* :func:`warnings_for` / :func:`target_warnings`: non-blocking warnings shown to the issuer and
+  kept on the order target (an IP may be shared hosting, a CIDR is wide, a name is a
+  free-hosting parent, a platform or a shared CDN). These read the hub's own data: which
+  registrable domains the reports link with an address.
+
+Targets are ``(kind, value)`` pairs with kind ``domain``, ``url``, ``ipv4``, ``ipv6`` or
+``cidr``, values already normalised by ``reports.indicators.normalise``; other kinds are
+ignored. A value that is not valid for its kind raises ``IndicatorError`` (a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from reports import clustering
+from reports.indicators import host_of, normalise
+from reports.models import Indicator
+from reports.models import Target as TargetRow
+
+from .models import ProtectedEntry
+from .protected_defaults import PROTECTED_DEFAULTS
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Target = tuple[str, str]  # (kind, normalised value)
+EntryRow = tuple[str, str, bool, str]  # (kind, value, include_subdomains, provider)
+
+# Warn of a network's size above these prefix lengths' sizes (SPEC: a warning on IP targets).
+WIDE_PREFIX = {4: 24, 6: 48}
+# "Shared hosting" once the reports link an address with this many unrelated sites (mirrors of
+# one brand, e.g. yts.mx and yts.ag, count as one site: one operation may own many names).
+SHARED_HOSTING_MIN_SITES = 2
+SHARED_HOSTING_NAMES_SHOWN = 5
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+@dataclass(frozen=True)
+class ProtectedDomain:
+    name: str
+    include_subdomains: bool
+    provider: str
+
+
+@dataclass(frozen=True)
+class ProtectedNetwork:
+    network: IPNetwork
+    provider: str
+    entry: str  # the entry's value as stored (its text, for messages and the override record)
+
+
+class _NetworkIndex:
+    """Protected networks of one IP version, for point and overlap queries in O(prefix lengths).
+
+    ``by_prefix`` maps each prefix length (longest first, so the most specific entry answers) to
+    the networks of that length keyed by their top bits: an address is inside one of them iff
+    its own top bits are a key. ``starts`` lists network starts in order, to find a protected
+    network that starts inside a target network (the target contains it).
+    """
+
+    def __init__(self, networks: Iterable[ProtectedNetwork], bits: int) -> None:
+        self.bits = bits
+        tables: dict[int, dict[int, ProtectedNetwork]] = {}
+        for protected in networks:
+            net = protected.network
+            key = int(net.network_address) >> (bits - net.prefixlen)
+            tables.setdefault(net.prefixlen, {}).setdefault(key, protected)
+        self.by_prefix = sorted(tables.items(), reverse=True)
+        ordered = sorted(
+            (int(p.network.network_address), p.network.prefixlen, p.entry, p)
+            for table in tables.values()
+            for p in table.values()
+        )
+        self.starts = [start for start, *_ in ordered]
+        self.at_start = [p for *_, p in ordered]
+
+    def covering(self, address: int) -> ProtectedNetwork | None:
+        for prefixlen, table in self.by_prefix:
+            found = table.get(address >> (self.bits - prefixlen))
+            if found is not None:
+                return found
+        return None
+
+    def starting_within(self, first: int, last: int) -> ProtectedNetwork | None:
+        i = bisect.bisect_left(self.starts, first)
+        return self.at_start[i] if i < len(self.starts) and self.starts[i] <= last else None
+
+
+@dataclass(frozen=True)
+class ProtectedRules:
+    """The protected list in force, indexed for fast look-ups (see :func:`protected_hits`)."""
+
+    domains: tuple[ProtectedDomain, ...]
+    networks: tuple[ProtectedNetwork, ...]
+    _names: dict[str, ProtectedDomain] = field(init=False, repr=False, compare=False)
+    _parents: dict[str, ProtectedDomain] = field(init=False, repr=False, compare=False)
+    _v4: _NetworkIndex = field(init=False, repr=False, compare=False)
+    _v6: _NetworkIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names: dict[str, ProtectedDomain] = {}
+        parents: dict[str, ProtectedDomain] = {}
+        for domain in self.domains:
+            names.setdefault(domain.name, domain)
+            labels = domain.name.split(".")
+            for i in range(1, len(labels)):
+                parents.setdefault(".".join(labels[i:]), domain)
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_parents", parents)
+        for version, bits in ((4, 32), (6, 128)):
+            mine = (n for n in self.networks if n.network.version == version)
+            object.__setattr__(self, f"_v{version}", _NetworkIndex(mine, bits))
+
+    @classmethod
+    def from_entries(cls, rows: Iterable[EntryRow]) -> ProtectedRules:
+        """Rules from ``(kind, value, include_subdomains, provider)`` rows (the table's columns).
+
+        A network with host bits set (``10.1.2.3/8``) is taken as its network; a row that does
+        not parse raises ValueError, so a broken entry is noticed rather than silently skipped.
+        """
+        domains: list[ProtectedDomain] = []
+        networks: list[ProtectedNetwork] = []
+        for kind, value, include_subdomains, provider in rows:
+            text = value.strip()
+            if kind == "domain":
+                name = text.lower().rstrip(".")
+                domains.append(ProtectedDomain(name, bool(include_subdomains), provider))
+            elif kind == "network":
+                network = ipaddress.ip_network(text, strict=False)
+                networks.append(ProtectedNetwork(network, provider, text))
+            else:
+                raise ValueError(f"unknown protected entry kind {kind!r} for {value!r}")
+        return cls(domains=tuple(domains), networks=tuple(networks))
+
+    def _index(self, version: int) -> _NetworkIndex:
+        return self._v4 if version == 4 else self._v6
+
+    def domain_match(self, host: str) -> tuple[ProtectedDomain, str] | None:
+        """(entry, relation) for a host name: ``equal``, ``under`` or ``parent``; or None."""
+        exact = self._names.get(host)
+        if exact is not None:
+            return exact, "equal"
+        dot = host.find(".")
+        while dot != -1:
+            above = self._names.get(host[dot + 1 :])
+            if above is not None and above.include_subdomains:
+                return above, "under"
+            dot = host.find(".", dot + 1)
+        below = self._parents.get(host)
+        if below is not None:
+            return below, "parent"
+        return None
+
+    def address_match(self, address: IPAddress) -> ProtectedNetwork | None:
+        found = self._index(address.version).covering(int(address))
+        mapped = getattr(address, "ipv4_mapped", None)
+        if found is None and mapped is not None:  # ::ffff:104.16.0.1 is 104.16.0.1
+            found = self._v4.covering(int(mapped))
+        return found
+
+    def network_match(self, network: IPNetwork) -> tuple[ProtectedNetwork, str] | None:
+        """(entry, relation) for a network overlapping a protected one: ``covered`` when the
+        entry contains the target, ``contains`` when the target contains the entry."""
+        index = self._index(network.version)
+        first = int(network.network_address)
+        found = index.covering(first)
+        if found is not None:
+            covered = found.network.prefixlen <= network.prefixlen
+            return found, ("covered" if covered else "contains")
+        # Two CIDR blocks overlap only if one contains the other: the target's first address
+        # is in no entry, so an overlap means an entry starts inside the target.
+        found = index.starting_within(first, int(network.broadcast_address))
+        return (found, "contains") if found is not None else None
+
+
+# --------------------------------------------------------------------------- hits
+
+
+@dataclass(frozen=True)
+class ProtectedHit:
+    kind: str
+    value: str
+    entry: str  # the protected entry's value, e.g. "104.16.0.0/13" or "google.com"
+    provider: str
+    reason: str  # for people, e.g. "covered by protected network 104.16.0.0/13 (Cloudflare)"
+
+
+def _domain_reason(domain: ProtectedDomain, relation: str) -> str:
+    where = f"{domain.name} ({domain.provider})"
+    if relation == "equal":
+        return f"is the protected name {where}"
+    if relation == "under":
+        return f"is under the protected name {where}"
+    return f"is a parent of the protected name {where}, which a wildcard block would also block"
+
+
+def _network_reason(protected: ProtectedNetwork, relation: str) -> str:
+    verb = "covered by" if relation == "covered" else "contains"
+    return f"{verb} protected network {protected.entry} ({protected.provider})"
+
+
+def _url_address(value: str) -> IPAddress:
+    """The address of a URL whose host is an IP literal (``http://[2606:4700::1]:8080/x``)."""
+    authority = normalise("url", value).split("://", 1)[1].split("/", 1)[0]
+    if authority.startswith("["):
+        return ipaddress.ip_address(authority[1 : authority.index("]")])
+    return ipaddress.ip_address(authority.rsplit(":", 1)[0])
+
+
+def _hit(kind: str, value: str, rules: ProtectedRules) -> ProtectedHit | None:
+    if kind == "domain":
+        host = value.lower().rstrip(".")
+        found = rules.domain_match(host)
+        if found is None:
+            return None
+        domain = found[0]
+        return ProtectedHit(kind, value, domain.name, domain.provider, _domain_reason(*found))
+    if kind in ("ipv4", "ipv6"):
+        protected = rules.address_match(ipaddress.ip_address(value))
+        if protected is None:
+            return None
+        reason = _network_reason(protected, "covered")
+        return ProtectedHit(kind, value, protected.entry, protected.provider, reason)
+    if kind == "cidr":
+        matched = rules.network_match(ipaddress.ip_network(value, strict=False))
+        if matched is None:
+            return None
+        protected, relation = matched
+        reason = _network_reason(protected, relation)
+        return ProtectedHit(kind, value, protected.entry, protected.provider, reason)
+    if kind == "url":
+        host = host_of("url", value)
+        if host is not None:
+            found = rules.domain_match(host)
+            if found is None:
+                return None
+            domain = found[0]
+            reason = f"its host {host} {_domain_reason(*found)}"
+            return ProtectedHit(kind, value, domain.name, domain.provider, reason)
+        protected = rules.address_match(_url_address(value))
+        if protected is None:
+            return None
+        reason = f"its host is {_network_reason(protected, 'covered')}"
+        return ProtectedHit(kind, value, protected.entry, protected.provider, reason)
+    return None
+
+
+def protected_hits(targets: Iterable[Target], rules: ProtectedRules) -> list[ProtectedHit]:
+    """The targets that touch the protected list, one hit each, in the order given (a target
+    given twice is reported once).
+
+    A domain hits when it is a protected name, is under one that includes its sub-domains, or
+    is a parent of a protected name (an RPZ ``*.example.com`` rule for ``example.com`` would
+    block the protected ``cdn.example.com``). A URL hits through its host, an IP-literal host
+    through the networks. An address hits inside a protected network; a CIDR hits when it
+    overlaps one, whichever contains the other.
+    """
+    hits: list[ProtectedHit] = []
+    seen: set[Target] = set()
+    for kind, value in targets:
+        if (kind, value) in seen:
+            continue
+        seen.add((kind, value))
+        hit = _hit(kind, value, rules)
+        if hit is not None:
+            hits.append(hit)
+    return hits
+
+
+# --------------------------------------------------------------------------- the table
+
+
+# One (fingerprint, rules) pair per process; replacing it is a single atomic assignment.
+_cache: tuple[tuple[int, str], ProtectedRules] | None = None
+
+
+def _fingerprint() -> tuple[int, str]:
+    """A digest of every row's content. (count, max(id), max(created_at)) would be cheaper but
+    misses an entry edited in place (a provider fixed, include_subdomains turned off), and
+    the secretariat's edit must take effect on the next order. The table is small (hundreds of
+    rows), so hashing it in the database costs about a millisecond."""
+    table = connection.ops.quote_name(ProtectedEntry._meta.db_table)
+    row = "concat_ws(chr(31), id, kind, value, include_subdomains, provider)"
+    digest_all = f"md5(coalesce(string_agg({row}, chr(30) ORDER BY id), ''))"
+    with connection.cursor() as cursor:
+        # The table name comes from the model, not from input.
+        cursor.execute(f"SELECT count(*), {digest_all} FROM {table}")  # noqa: S608
+        count, digest = cursor.fetchone()
+    return count, digest
+
+
+def load_protected_rules() -> ProtectedRules:
+    """The protected list in force, from the ProtectedEntry table.
+
+    Cached in-process under a fingerprint of the table's content, checked on every call (one
+    small query), so an edit by the secretariat takes effect on the next call in every process.
+    """
+    global _cache
+    # Fingerprint first, rows second: if an edit commits in between, the rows are newer than
+    # the fingerprint, so the next call sees a different fingerprint and reloads. The other
+    # order could pair new fingerprint with old rows and keep them.
+    fingerprint = _fingerprint()
+    cached = _cache
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    rows = ProtectedEntry.objects.order_by("id").values_list(
+        "kind", "value", "include_subdomains", "provider"
+    )
+    rules = ProtectedRules.from_entries(rows)
+    _cache = (fingerprint, rules)
+    return rules
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+SHARED_ADDRESS = (
+    "an IP address may be shared by unrelated sites (shared hosting, CDNs): "
+    "blocking it blocks all of them"
+)
+SHARED_NETWORK = (
+    "a network's addresses may be shared by unrelated sites (shared hosting, CDNs): "
+    "blocking it blocks all of them"
+)
+SHARED_URL_ADDRESS = (
+    "this URL's host is an IP address, which may be shared by unrelated sites: "
+    "an ISP that blocks by address blocks all of them"
+)
+
+# What blocking a warning-listed value does, by the label reports.clustering gives it.
+_EFFECTS: tuple[tuple[str, str], ...] = (
+    ("free-hosting parent", "blocks every site under it"),
+    ("public suffix", ""),  # its text already says so
+    ("major platform", "blocks that platform's service for everyone"),
+    ("shared CDN", "may block unrelated sites delivered through it"),
+    ("overlaps shared anycast range", "blocks unrelated sites served from that range"),
+    ("shared anycast range", "blocks unrelated sites served from that range"),
+)
+
+
+def _listed_warning(listed: str, blocked: str) -> str:
+    effect = next((e for label, e in _EFFECTS if listed.startswith(label)), "affects others")
+    return f"{listed}: blocking {blocked} {effect}" if effect else listed
+
+
+def _size_warning(network: IPNetwork) -> str | None:
+    if network.prefixlen >= WIDE_PREFIX[network.version]:
+        return None
+    bits = network.max_prefixlen - network.prefixlen
+    size = f"{network.num_addresses:,}" if network.version == 4 else f"2^{bits}"
+    return f"wide network: {network} covers {size} addresses"
+
+
+def _static_warnings(kind: str, value: str) -> list[str]:
+    """The warnings that need no database: by the value and the clustering warning list."""
+    warnings: list[str] = []
+    if kind in ("ipv4", "ipv6", "cidr"):
+        network = ipaddress.ip_network(value, strict=False)
+        warnings.append(SHARED_NETWORK if kind == "cidr" else SHARED_ADDRESS)
+        size = _size_warning(network)
+        if size is not None:
+            warnings.append(size)
+        listed = clustering.is_warning_listed(kind, value)
+        if listed is not None:
+            warnings.append(_listed_warning(listed, value))
+    elif kind == "domain":
+        listed = clustering.is_warning_listed("domain", value)
+        if listed is not None:
+            warnings.append(_listed_warning(listed, value))
+    elif kind == "url":
+        host = host_of("url", value)
+        if host is None:
+            warnings.append(SHARED_URL_ADDRESS)
+            listed = clustering.is_warning_listed("url", value)  # an anycast literal address
+            if listed is not None:
+                warnings.append(_listed_warning(listed, "this URL's host"))
+        else:
+            # The host, not the URL: an ISP that cannot filter HTTPS by path blocks the name.
+            listed = clustering.is_warning_listed("domain", host)
+            if listed is not None:
+                warnings.append(_listed_warning(listed, f"this URL's host {host} by name"))
+    return warnings
+
+
+@dataclass(frozen=True)
+class _Sharing:
+    domains: int  # distinct registrable domains the reports link with the address
+    sites: int  # the same, with the mirrors of one brand counted once
+    names: tuple[str, ...]  # the first few registrable domains, alphabetically
+
+
+_SHARING_SQL = """
+WITH wanted AS (
+    SELECT * FROM unnest(%s::int[], %s::text[], %s::text[]) AS w(idx, kind, value)
+),
+anchors AS (
+    SELECT w.idx, t.id, t.cluster_id
+    FROM wanted w JOIN {target} t ON t.kind = w.kind AND t.value = w.value
+    UNION
+    SELECT w.idx, t.id, t.cluster_id
+    FROM wanted w JOIN {target} t
+      ON w.kind = 'cidr' AND t.kind IN ('ipv4', 'ipv6')
+     AND (CASE WHEN t.kind IN ('ipv4', 'ipv6') THEN t.value::inet END)
+         <<= (CASE WHEN w.kind = 'cidr' THEN w.value::inet END)
+),
+related AS (
+    SELECT a.idx, t.registrable, t.brand
+    FROM anchors a JOIN {target} t ON t.cluster_id = a.cluster_id
+    UNION
+    SELECT a.idx, t.registrable, t.brand
+    FROM anchors a
+    JOIN {indicator} i ON i.target_id = a.id
+    JOIN {indicator} j ON j.report_id = i.report_id
+    JOIN {target} t ON t.id = j.target_id
+)
+SELECT idx,
+       count(DISTINCT registrable),
+       count(DISTINCT coalesce(nullif(brand, ''), registrable)),
+       (array_agg(DISTINCT registrable ORDER BY registrable))[1:{shown}]
+FROM related
+WHERE registrable <> ''
+GROUP BY idx
+"""
+
+
+def _sharing(targets: list[Target]) -> dict[Target, _Sharing]:
+    """What the hub's own data says about who else is on these addresses, in one query.
+
+    An address's registrable domains are those of the targets in its cluster (a domain and its
+    IP reported together are linked, reports.dedup) and of the targets reported with it (which
+    also covers addresses never merged on, such as anycast ones). A CIDR counts the addresses
+    reported inside it.
+    """
+    if not targets:
+        return {}
+    sql = _SHARING_SQL.format(
+        target=connection.ops.quote_name(TargetRow._meta.db_table),
+        indicator=connection.ops.quote_name(Indicator._meta.db_table),
+        shown=SHARED_HOSTING_NAMES_SHOWN,
+    )
+    params = [
+        list(range(len(targets))),
+        [kind for kind, _ in targets],
+        [value for _, value in targets],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {targets[i]: _Sharing(domains, sites, tuple(names)) for i, domains, sites, names in rows}
+
+
+def _sharing_warning(kind: str, sharing: _Sharing) -> str:
+    what = "addresses in this network" if kind == "cidr" else "this address"
+    names = ", ".join(sharing.names)
+    more = sharing.domains - len(sharing.names)
+    if more > 0:
+        names += f" and {more} more"
+    return (
+        f"shared hosting: the hub's reports link {what} with {sharing.domains} registrable "
+        f"domains ({names}); blocking it blocks all of them and any other site hosted there"
+    )
+
+
+def warnings_for(targets: Iterable[Target]) -> dict[Target, list[str]]:
+    """Non-blocking warnings for many targets: every target given is a key (an empty list when
+    there is nothing to say). The database is read once, for the IP and CIDR targets only."""
+    result: dict[Target, list[str]] = {}
+    addresses: list[Target] = []
+    for kind, value in targets:
+        if (kind, value) in result:
+            continue
+        result[(kind, value)] = _static_warnings(kind, value)
+        if kind in ("ipv4", "ipv6", "cidr"):
+            addresses.append((kind, value))
+    for target, sharing in _sharing(addresses).items():
+        if sharing.sites >= SHARED_HOSTING_MIN_SITES:
+            generic = SHARED_NETWORK if target[0] == "cidr" else SHARED_ADDRESS
+            warnings = result[target]
+            warnings[warnings.index(generic)] = _sharing_warning(target[0], sharing)
+    return result
+
+
+def target_warnings(kind: str, value: str) -> list[str]:
+    """Non-blocking warnings for one target (see :func:`warnings_for`)."""
+    return warnings_for([(kind, value)])[(kind, value)]
+
+
+def default_rules() -> ProtectedRules:
+    """Rules from the reviewed defaults, without the database (tests, benchmarks)."""
+    return ProtectedRules.from_entries(
+        (kind, value, include_subdomains, provider)
+        for kind, value, include_subdomains, provider, _note in PROTECTED_DEFAULTS
+    )

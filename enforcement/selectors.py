@@ -1,0 +1,133 @@
+"""Reads of blocking orders: every API and portal read starts from `visible_orders(org)`;
+an ISP's blocklist is computed from the timestamps of what its orders put in force."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from members.models import Organization
+from reports.models import Report
+
+from .feeds import DNS_KINDS, FeedEntry
+from .models import BlockingOrder, Compliance, OrderTarget
+
+
+def visible_orders(org: Organization | None, now: datetime | None = None):
+    """Orders `org` may see, with what showing them needs (no N+1). The reports an order
+    relies on are shown only where the access policy lets `org` see them."""
+    if org is None:
+        return BlockingOrder.objects.none()
+    return (
+        BlockingOrder.objects.visible_to(org, now)
+        .select_related("issuer")
+        .prefetch_related(
+            Prefetch(
+                "compliance",
+                queryset=Compliance.objects.select_related("isp").order_by("isp__slug"),
+            ),
+            Prefetch(
+                "reports",
+                queryset=Report.objects.visible_to(org).only("pk").order_by("pk"),
+                to_attr="visible_reports",
+            ),
+        )
+    )
+
+
+def order_targets(order: BlockingOrder):
+    return order.targets.order_by("kind", "value", "added_at")
+
+
+# ---------------------------------------------------------------------------- the blocklist
+
+
+def _entries(rows) -> list[FeedEntry]:
+    orders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for kind, value, reference in rows:
+        orders[(kind, value)].add(reference)
+    return [
+        FeedEntry(kind=kind, value=value, orders=tuple(sorted(refs)))
+        for (kind, value), refs in sorted(orders.items())
+    ]
+
+
+def blocklist_entries(
+    isp: Organization, *, at: datetime | None = None, kinds: set[str] | None = None
+) -> list[FeedEntry]:
+    """The union of every target in force for `isp` at `at` (now by default), one entry per
+    value with the references of the orders that require it."""
+    rows = OrderTarget.objects.in_force(at or timezone.now()).for_isp(isp)
+    if kinds:
+        rows = rows.filter(kind__in=kinds)
+    return _entries(
+        rows.values_list("kind", "value", "order__reference").iterator(chunk_size=20000)
+    )
+
+
+def blocklist_delta(
+    isp: Organization, *, since: datetime, at: datetime, kinds: set[str] | None = None
+) -> tuple[list[FeedEntry], list[FeedEntry]]:
+    """(added, removed) between `since` and `at`: both states are rebuilt from timestamps."""
+    before = {(e.kind, e.value): e for e in blocklist_entries(isp, at=since, kinds=kinds)}
+    after = {(e.kind, e.value): e for e in blocklist_entries(isp, at=at, kinds=kinds)}
+    added = [after[k] for k in sorted(after.keys() - before.keys())]
+    removed = [before[k] for k in sorted(before.keys() - after.keys())]
+    return added, removed
+
+
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def blocklist_version(isp: Organization, *, now: datetime | None = None) -> datetime:
+    """When the ISP's blocklist last changed, read from its orders alone (cheap: one small
+    query, whatever the number of entries). Every change to the list is a timestamp the
+    services write or a moment the order names (issue after grace, end): the latest of them
+    that has passed is the version. ETag and Last-Modified are derived from it, so a 304
+    needs no entry to be read."""
+    now = now or timezone.now()
+    orders = (
+        BlockingOrder.objects.addressed_to(isp)
+        .filter(withdrawn_at__isnull=True, issued_at__lte=now)
+        .values_list("issued_at", "changed_at", "lifted_at", "ends_at")
+    )
+    latest = EPOCH
+    for stamps in orders:
+        for stamp in stamps:
+            if stamp is not None and latest < stamp <= now:
+                latest = stamp
+    return latest
+
+
+def blocklist_etag(isp: Organization, version: datetime, variant: str) -> str:
+    digest = hashlib.sha256(f"{isp.pk}|{version.isoformat()}|{variant}".encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def dns_kinds() -> set[str]:
+    return set(DNS_KINDS)
+
+
+def blocklist_serial(isp: Organization, version: datetime) -> int:
+    """A serial that increases with every new version served to `isp` (see BlocklistSerial)."""
+    from django.db import transaction
+
+    from .feeds import rpz_serial
+    from .models import BlocklistSerial
+
+    with transaction.atomic():
+        state = BlocklistSerial.objects.select_for_update().filter(isp=isp).first()
+        if state is not None and state.version >= version:
+            return state.serial
+        serial = rpz_serial(version)
+        if state is None:
+            BlocklistSerial.objects.create(isp=isp, version=version, serial=serial)
+            return serial
+        state.serial = max(serial, state.serial + 1)
+        state.version = version
+        state.save(update_fields=["serial", "version"])
+        return state.serial

@@ -1,0 +1,49 @@
+"""Blocking orders built through the real services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from members.models import Organization
+from reports.indicators import normalise
+from reports.tests.factories import _as
+
+from .. import services
+from ..models import BlockingOrder
+
+
+def order_by(
+    issuer: Organization,
+    *,
+    targets=(("domain", "pirate-streams.example"),),
+    reference: str | None = None,
+    deadline=None,
+    valid_until=None,
+    isps=None,
+    reports=(),
+    confidential=False,
+    override_protected=False,
+    justification="",
+) -> BlockingOrder:
+    return services.order_issue(
+        actor=_as(issuer),
+        data=services.OrderInput(
+            reference=reference or f"ORD-{BlockingOrder.objects.count() + 1}",
+            legal_basis="Resolución 123-2026/CDA, art. 5",
+            country=str(issuer.country),
+            targets=[services.TargetInput(k, normalise(k, v)) for k, v in targets],
+            deadline=deadline or timezone.now() + timedelta(minutes=30),
+            valid_until=valid_until,
+            reports=list(reports),
+            isps=isps,
+            confidential=confidential,
+            override_protected=override_protected,
+            justification=justification,
+        ),
+    )
+
+
+def as_actor(org: Organization):
+    return _as(org)

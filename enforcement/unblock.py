@@ -1,0 +1,273 @@
+"""Third parties' unblock requests, and the issuers' answers (SPEC "Blocking orders":
+"third-party unblock requests reviewed by the issuer").
+
+A request comes from the public form. It is routed to the issuer of every order in force that
+covers the name, confidential orders included (the issuer must still review), one
+`UnblockReview` each. What the requester is told does not depend on whether any order matched:
+the form must not reveal a confidential order. The issuer upholds (the matching entries of its
+order are lifted) or dismisses, and the requester is told by e-mail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from hub.models import Event, publish
+from members.models import Organization
+from members.services import Actor, audit
+from reports.indicators import IndicatorError
+
+from .models import BlockingOrder, OrderTarget, UnblockRequest, UnblockReview
+from .services import OrderStateError, TargetInput, order_lift
+from .transparency import Lookup, blocking_condition, lookup_of, parse_lookup
+
+MIN_ANSWER = 10
+
+
+class Relation(models.TextChoices):
+    """How the requester relates to the blocked name (kept on the request as text)."""
+
+    SITE_OWNER = "site_owner", "Site owner or operator"
+    HOSTING_PROVIDER = "hosting_provider", "Hosting provider"
+    OTHER = "other", "Other"
+
+
+class Decision(models.TextChoices):
+    UPHELD = UnblockRequest.Status.UPHELD.value, "Upheld: unblock"
+    DISMISSED = UnblockRequest.Status.DISMISSED.value, "Dismissed: the block stays"
+
+
+@dataclass(frozen=True)
+class UnblockInput:
+    name: str
+    email: str
+    value: str  # a domain, URL or IP address as typed; normalised here
+    message: str
+    relation: str = Relation.OTHER
+    organization: str = ""
+
+
+def answer_due(now: datetime) -> datetime:
+    return now + timedelta(days=settings.UNBLOCK_ANSWER_DAYS)
+
+
+# ---------------------------------------------------------------------------- the request
+
+
+def _lookup(value: str) -> Lookup:
+    try:
+        return parse_lookup(value)
+    except IndicatorError as e:
+        raise ValidationError({"value": [f"Not a domain, URL or IP address: {e}."]}) from e
+
+
+def covering_orders(lookup: Lookup, *, at: datetime) -> list[BlockingOrder]:
+    """Every order in force at `at` with an entry that blocks what `lookup` names,
+    confidential ones included: for routing only, never shown to the public."""
+    entries = OrderTarget.objects.in_force(at).filter(blocking_condition(lookup))
+    return list(BlockingOrder.objects.filter(pk__in=entries.values("order_id")).order_by("pk"))
+
+
+def request_submit(*, data: UnblockInput) -> UnblockRequest:
+    """Records the request, opens one review per order in force that covers the name and tells
+    each issuer (an inbox item and a webhook). The requester's acknowledgment reads the same
+    whatever matched."""
+    lookup = _lookup(data.value)
+    errors: dict[str, list[str]] = {}
+    if data.relation not in Relation.values:
+        errors["relation"] = [f"One of: {', '.join(Relation.values)}."]
+    for field in ("name", "email", "message"):
+        if not getattr(data, field).strip():
+            errors[field] = ["This field is required."]
+    if "email" not in errors:
+        try:
+            validate_email(data.email.strip())
+        except ValidationError as e:
+            errors["email"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    due = answer_due(now)
+    with transaction.atomic():
+        request = UnblockRequest.objects.create(
+            value=lookup.value,
+            kind=lookup.kind,
+            requester_name=data.name.strip(),
+            requester_email=data.email.strip(),
+            requester_organization=data.organization.strip(),
+            relation=data.relation,
+            message=data.message.strip(),
+            created_at=now,
+        )
+        orders = covering_orders(lookup, at=now)
+        # The same person asking again about the same name opens no second review of an order
+        # whose issuer has yet to answer the first.
+        pending = set(
+            UnblockReview.objects.filter(
+                order__in=orders,
+                status=UnblockRequest.Status.OPEN,
+                request__value=lookup.value,
+                request__requester_email__iexact=request.requester_email,
+            ).values_list("order_id", flat=True)
+        )
+        reviews = UnblockReview.objects.bulk_create(
+            UnblockReview(request=request, order=order, answer_due=due)
+            for order in orders
+            if order.pk not in pending
+        )
+        for review in reviews:
+            publish(
+                type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED,
+                order=review.order,
+                data={"review_id": review.pk},
+            )
+        audit(
+            actor=Actor.system(),
+            action="unblock.requested",
+            obj=request,
+            data={"value": lookup.value, "reviews": [r.pk for r in reviews]},
+        )
+        transaction.on_commit(lambda: _acknowledge(request, due), robust=True)
+    return request
+
+
+def _acknowledge(request: UnblockRequest, due: datetime) -> None:
+    send_mail(
+        subject=f"[Atalaya] Your unblock request about {request.value}",
+        message=(
+            f"Dear {request.requester_name},\n\n"
+            f"We received your request of {request.created_at:%Y-%m-%d} to unblock "
+            f"{request.value}.\n\n"
+            "If a blocking order in force covers this name, its issuing authority will answer "
+            f"by {due:%Y-%m-%d} at this address.\n\n"
+            "Atalaya transparency register\n"
+        ),
+        from_email=None,
+        recipient_list=[request.requester_email],
+        fail_silently=True,
+    )
+
+
+# ---------------------------------------------------------------------------- the answer
+
+
+def matching_entries(review: UnblockReview):
+    """The entries of the review's order that block what the request is about, lifted ones
+    included (the page shows what an answer lifted)."""
+    lookup = lookup_of(review.request.kind, review.request.value)
+    return review.order.targets.filter(blocking_condition(lookup)).order_by(
+        "kind", "value", "added_at"
+    )
+
+
+def _lift_matching(actor: Actor, review: UnblockReview, now: datetime) -> list[str]:
+    live = matching_entries(review).filter(pk__in=OrderTarget.objects.in_force(now).values("pk"))
+    targets = list(dict.fromkeys(TargetInput(t.kind, t.value) for t in live))
+    if not targets:
+        return []  # the order ended, or the entries were lifted already: nothing to undo
+    order_lift(actor=actor, order=review.order, targets=targets)
+    return [f"{t.kind}:{t.value}" for t in targets]
+
+
+def review_answer(
+    *, actor: Actor, review: UnblockReview, decision: str, answer: str
+) -> UnblockReview:
+    """The issuer's answer. Upholding lifts the order's entries that cover the name (through
+    `order_lift`, so the ISPs' blocklists drop them and the ISPs are told); either way the
+    requester is e-mailed the decision and the answer."""
+    org: Organization | None = actor.organization
+    if org is None or org.pk != review.order.issuer_id:
+        raise PermissionDenied("Only the issuing authority answers an unblock request.")
+    errors: dict[str, list[str]] = {}
+    if decision not in Decision.values:
+        errors["decision"] = [f"One of: {', '.join(Decision.values)}."]
+    if len(answer.strip()) < MIN_ANSWER:
+        errors["answer"] = [
+            f"Tell the requester why, in {MIN_ANSWER} characters or more: they receive it."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        # Two answers at once (two people, or a retried request): the second sees the first.
+        review = (
+            UnblockReview.objects.select_for_update(of=("self",))
+            .select_related("request", "order__issuer")
+            .get(pk=review.pk)
+        )
+        if review.status != UnblockRequest.Status.OPEN:
+            raise OrderStateError(
+                f"This unblock request was already answered ({review.get_status_display()})."
+            )
+        lifted = _lift_matching(actor, review, now) if decision == Decision.UPHELD else []
+        review.status = decision
+        review.answer = answer.strip()
+        review.answered_at = now
+        review.answered_by = actor.user
+        review.answered_by_key = actor.api_key
+        review.save(
+            update_fields=["status", "answer", "answered_at", "answered_by", "answered_by_key"]
+        )
+        audit(
+            actor=actor,
+            action="blocking_order.unblock_answered",
+            obj=review.order,
+            data={"review": review.pk, "decision": decision, "lifted": lifted[:1000]},
+        )
+        transaction.on_commit(lambda: _tell_requester(review), robust=True)
+    return review
+
+
+def _tell_requester(review: UnblockReview) -> None:
+    request, order = review.request, review.order
+    # A confidential order's reference stays with its issuer; the authority names itself.
+    about = "" if order.confidential else f" (order {order.reference})"
+    outcome = (
+        "Your request is upheld: the blocking order no longer covers this name."
+        if review.status == UnblockRequest.Status.UPHELD
+        else "Your request is dismissed: the block stays."
+    )
+    send_mail(
+        subject=f"[Atalaya] Your unblock request about {request.value}: {review.status}",
+        message=(
+            f"Dear {request.requester_name},\n\n"
+            f"{order.issuer.name}{about} has answered your request of "
+            f"{request.created_at:%Y-%m-%d} to unblock {request.value}.\n\n"
+            f"{outcome}\n\n{review.answer}\n\n"
+            "Atalaya transparency register\n"
+        ),
+        from_email=None,
+        recipient_list=[request.requester_email],
+        fail_silently=True,
+    )
+
+
+# ---------------------------------------------------------------------------- the issuer's reads
+
+
+def reviews_for(org: Organization | None):
+    """The reviews `org` must answer: those about the orders it issued. Anyone else's are
+    absent (404, as for a review that does not exist). Open ones first, soonest due first."""
+    if org is None:
+        return UnblockReview.objects.none()
+    return (
+        UnblockReview.objects.filter(order__issuer=org)
+        .select_related("request", "order")
+        .annotate(
+            answered=Case(
+                When(status=UnblockRequest.Status.OPEN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("answered", "answer_due", "-answered_at", "-pk")
+    )
