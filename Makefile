@@ -31,6 +31,7 @@ format: setup
 # Not part of `make test`: measures on real parts and writes BENCHMARKS.md.
 bench: setup
 	@$(PY) bench/dedup_to_notify.py
+	@$(PY) bench/feeds.py
 
 test: setup lint
 	@$(PY) manage.py check --fail-level WARNING

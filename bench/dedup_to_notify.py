@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import platform
 import signal
 import socket
 import statistics
@@ -243,20 +242,10 @@ def main() -> None:
 
 def write(rows, submit_s: float) -> None:
     import celery
-    import django
+    from common import machine, write_section
 
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    mem_kb = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?"
-    )
     lines = [
-        "## Dedup to notify: 201 → webhook arrival",
-        "",
-        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} cores ({cpu}) · "
-        f"{mem_kb / 1024 / 1024:.1f} GiB · Python {platform.python_version()} · Django "
-        f"{django.get_version()} · Celery {celery.__version__} · gunicorn 3 workers, Celery "
+        f"{machine()} · Celery {celery.__version__} · gunicorn 3 workers, Celery "
         "2 processes on all queues + 1 on `urgent`, all on this one machine.",
         "",
         "| situation | reports | n | p50 | p99 | max | goal |",
@@ -277,15 +266,8 @@ def write(rows, submit_s: float) -> None:
         "",
         f"The backlog was submitted through `POST /api/v1/reports/bulk/` (batches of 500) "
         f"in {submit_s:.1f} s, just before the measured reports.",
-        "",
     ]
-    out = ROOT / "BENCHMARKS.md"
-    text = out.read_text() if out.exists() else "# Benchmarks\n\nWritten by `make bench`.\n\n"
-    marker = "## Dedup to notify"
-    if marker in text:
-        text = text[: text.index(marker)].rstrip() + "\n\n"
-    out.write_text(text + "\n".join(lines))
-    print("\n".join(lines))
+    write_section("Dedup to notify: 201 → webhook arrival", lines)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,8 +86,13 @@ def _sort_key(entry: FeedEntry) -> tuple[str, str]:
 
 def consolidate(entries: Iterable[FeedEntry]) -> list[FeedEntry]:
     """One entry per (kind, value), with the union of their order references, sorted."""
+    items = list(entries)
+    # Fast path: already one entry per value in order (as `blocklist_entries` returns them,
+    # sorted by the database); checking costs one pass, merging again a dict and a sort.
+    if all(_sort_key(a) < _sort_key(b) for a, b in itertools.pairwise(items)):
+        return items
     merged: dict[tuple[str, str], set[str]] = {}
-    for entry in entries:
+    for entry in items:
         merged.setdefault((entry.kind, entry.value), set()).update(entry.orders)
     return sorted(
         (FeedEntry(kind, value, tuple(sorted(refs))) for (kind, value), refs in merged.items()),

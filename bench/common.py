@@ -1,0 +1,44 @@
+"""Shared by the benchmarks: the machine line and writing one section of BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> str:
+    import django
+
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    mem_kb = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?"
+    )
+    return (
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} cores ({cpu}) · "
+        f"{mem_kb / 1024 / 1024:.1f} GiB · Python {platform.python_version()} · "
+        f"Django {django.get_version()}"
+    )
+
+
+def write_section(heading: str, lines: list[str]) -> None:
+    """Replaces the section `## <heading>` of BENCHMARKS.md (up to the next `## `), or appends
+    it; other benchmarks' sections are kept."""
+    out = ROOT / "BENCHMARKS.md"
+    text = out.read_text() if out.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
+    marker = f"## {heading}"
+    body = "\n".join([marker, "", *lines]).rstrip() + "\n"
+    if marker in text:
+        start = text.index(marker)
+        end = text.find("\n## ", start + len(marker))
+        rest = text[end + 1 :] if end != -1 else ""
+        text = text[:start] + body + ("\n" + rest if rest else "")
+    else:
+        text = text.rstrip() + "\n\n" + body
+    out.write_text(text)
+    print(body)
