@@ -141,8 +141,11 @@ class OrderTarget(models.Model):
             ),
         ]
         indexes = [
-            # The transparency search looks names up by exact value.
-            models.Index(fields=["value"], name="order_target_value"),
+            # The transparency search looks names up by exact value, and URLs by prefix
+            # (`LIKE 'https://host/%'`): pattern ops serve both under any collation.
+            models.Index(
+                fields=["value"], name="order_target_value", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 
@@ -27,9 +27,12 @@ def visible_orders(org: Organization | None, now: datetime | None = None):
         BlockingOrder.objects.visible_to(org, now)
         .select_related("issuer")
         .prefetch_related(
+            # The issuer sees every ISP's answer; an ISP only its own (ISPs compete).
             Prefetch(
                 "compliance",
-                queryset=Compliance.objects.select_related("isp").order_by("isp__slug"),
+                queryset=Compliance.objects.filter(Q(order__issuer=org) | Q(isp=org))
+                .select_related("isp")
+                .order_by("isp__slug"),
             ),
             Prefetch(
                 "reports",

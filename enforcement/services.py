@@ -101,17 +101,26 @@ def check_targets(targets: list[TargetInput]) -> OrderCheck:
 
 
 def _protected_errors(targets: list[TargetInput], hits: list[ProtectedHit]) -> dict:
+    """Errors keyed by the position of each target as the caller sent it (duplicates and all),
+    so that `/targets/<i>/value` points at what the caller wrote."""
     by_value: dict[tuple[str, str], ProtectedHit] = {(h.kind, h.value): h for h in hits}
     return {
-        i: {"value": [f"{by_value[(t.kind, t.value)].reason}: needs override_protected."]}
+        i: {
+            "value": [
+                f"{by_value[(t.kind, t.value)].reason}: it can be ordered only with an "
+                "explicit override of the protected list and a justification."
+            ]
+        }
         for i, t in enumerate(targets)
         if (t.kind, t.value) in by_value
     }
 
 
-def _check_override(data: OrderInput, hits: list[ProtectedHit], errors: dict) -> None:
+def _check_override(
+    data: OrderInput, hits: list[ProtectedHit], errors: dict, sent: list[TargetInput]
+) -> None:
     if hits and not data.override_protected:
-        errors["targets"] = _protected_errors(data.targets, hits)
+        errors["targets"] = _protected_errors(sent, hits)
     if data.override_protected and len(data.justification.strip()) < MIN_JUSTIFICATION:
         errors["justification"] = [
             f"Overriding the protected list needs a justification of at least "
@@ -154,7 +163,8 @@ def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
     if not may_issue(issuer):
         raise PermissionDenied("Only a regulator or law-enforcement member issues blocking orders.")
     now = timezone.now()
-    data.targets = _dedupe(data.targets)
+    sent = data.targets
+    data.targets = _dedupe(sent)
     errors: dict = {}
     if data.country != issuer.country:
         errors["country"] = [f"You may issue orders only for your country ({issuer.country})."]
@@ -178,7 +188,7 @@ def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
     if missing:
         errors["reports"] = [f"Unknown reports: {', '.join(map(str, missing))}."]
     check = check_targets(data.targets) if data.targets else OrderCheck([], {})
-    _check_override(data, check.protected, errors)
+    _check_override(data, check.protected, errors, sent)
     if errors:
         raise InvalidOrder(errors)
 
@@ -344,7 +354,7 @@ def order_amend(
     new deadline (by default as long after now as the first deadline was after issue)."""
     _issuer_only(actor, order)
     now = timezone.now()
-    targets = _dedupe(targets)
+    sent, targets = targets, _dedupe(targets)
     with transaction.atomic():
         order = _locked(order)
         _require_in_force(order, now, allow_pending=True)
@@ -368,7 +378,7 @@ def order_amend(
             override_protected=override_protected,
             justification=justification,
         )
-        _check_override(probe, check.protected, errors)
+        _check_override(probe, check.protected, errors, sent)
         if errors:
             raise InvalidOrder(errors)
         hits = {(h.kind, h.value): h for h in check.protected}
@@ -586,15 +596,15 @@ def compliance_reject(
     *, actor: Actor, order: BlockingOrder, reason: str, detail: str = ""
 ) -> Compliance:
     now = timezone.now()
-    errors: dict = {}
-    if reason not in Compliance.Reason.values:
-        errors["reason"] = [f"One of: {', '.join(Compliance.Reason.values)}."]
-    if reason == Compliance.Reason.OTHER and not detail.strip():
-        errors["detail"] = ["Say why, when the reason is 'other'."]
-    if errors:
-        raise InvalidOrder(errors)
     with transaction.atomic():
-        row = _my_compliance(actor, order)
+        row = _my_compliance(actor, order)  # who asks comes before what they wrote
+        errors: dict = {}
+        if reason not in Compliance.Reason.values:
+            errors["reason"] = [f"One of: {', '.join(Compliance.Reason.values)}."]
+        if reason == Compliance.Reason.OTHER and not detail.strip():
+            errors["detail"] = ["Say why, when the reason is 'other'."]
+        if errors:
+            raise InvalidOrder(errors)
         _require_in_force(order, now)
         if row.state == Compliance.State.IMPLEMENTED:
             raise OrderStateError("You confirmed implementing this order; it cannot be rejected.")

@@ -129,21 +129,13 @@ def _networks(address: IPAddress) -> list[str]:
 
 
 def _urls_on_host(host: str) -> Q:
-    """URL entries on `host` (any scheme, any port). Each is a range on the indexed `value`:
-    `https://host/` <= value < `https://host0`, which is exactly the values starting with
-    `https://host/` in a byte-ordered (C) collation, as the hub's database uses. The
-    `startswith` keeps the answer right under any other collation (where the range alone
-    might let in a stranger)."""
+    """URL entries on `host` (any scheme, any port): a prefix match, `LIKE 'https://host/%'`,
+    served by the `varchar_pattern_ops` index on `value` whatever the database's collation."""
     url_host = f"[{host}]" if ":" in host else host
     on_host = Q()
     for scheme in URL_SCHEMES:
         for sep in ("/", ":"):
-            prefix = f"{scheme}://{url_host}{sep}"
-            on_host |= Q(
-                value__gte=prefix,
-                value__lt=f"{scheme}://{url_host}{chr(ord(sep) + 1)}",
-                value__startswith=prefix,
-            )
+            on_host |= Q(value__startswith=f"{scheme}://{url_host}{sep}")
     return Q(kind=TargetKind.URL) & on_host
 
 
@@ -163,12 +155,14 @@ def blocking_condition(lookup: Lookup) -> Q:
     * an IP address: the address, any CIDR that contains it, and URL entries on that host.
     """
     address = lookup.address
-    host = _address_condition(address) if address else Q(
-        kind=TargetKind.DOMAIN, value__in=_names(lookup.host)
+    whole_host = (
+        _address_condition(address)
+        if address
+        else Q(kind=TargetKind.DOMAIN, value__in=_names(lookup.host))
     )
     if lookup.kind == TargetKind.URL:
-        return Q(kind=TargetKind.URL, value=lookup.value) | host
-    return host | _urls_on_host(lookup.host)
+        return Q(kind=TargetKind.URL, value=lookup.value) | whole_host
+    return whole_host | _urls_on_host(lookup.host)
 
 
 def why(lookup: Lookup, entry: OrderTarget) -> str:
@@ -214,6 +208,10 @@ class RegisterRow:
     until_renewed: bool  # the issuer gave no end: the order lapses unless renewed
     ended: datetime | None
     state: str  # "in force", "lifted" or "expired"
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def register_entries(
@@ -357,9 +355,10 @@ def _target_figures(at: datetime) -> tuple[dict[str, int], list[tuple[str, int, 
     )
     lifted = OrderTarget.objects.filter(order__in=_issued(at), lifted_at__lte=at).count()
     live = dict(
-        OrderTarget.objects.in_force(at).values("kind").annotate(n=Count("pk")).values_list(
-            "kind", "n"
-        )
+        OrderTarget.objects.in_force(at)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
     )
     by_kind = [
         (label, ordered.get(kind, 0), live.get(kind, 0))

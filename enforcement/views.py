@@ -100,9 +100,16 @@ def _flatten(messages_or_nested) -> list[str]:
     return [str(messages_or_nested)]
 
 
-def _apply_order_errors(form, errors: dict, sources: list[TargetSource] | None = None) -> None:
-    """Puts each error of `InvalidOrder.errors` on its field; a target's error (by position in
-    the de-duplicated list) names the line or lines it was typed on."""
+def _apply_order_errors(
+    form,
+    errors: dict,
+    sources: list[TargetSource] | None = None,
+    rename: dict[str, str | None] | None = None,
+) -> None:
+    """Puts each error of `InvalidOrder.errors` on its field (`rename`: where a service key has
+    a field of another name); a target's error (by position in the de-duplicated list) names
+    the line or lines it was typed on."""
+    rename = {**FIELD_FOR_ERROR, **(rename or {})}
     for key, value in errors.items():
         if key == "targets" and isinstance(value, dict):
             lines = []
@@ -112,7 +119,7 @@ def _apply_order_errors(form, errors: dict, sources: list[TargetSource] | None =
                 lines += [f"{label}: {message}" for message in _flatten(detail)]
             form.add_error("targets", lines)
             continue
-        field = FIELD_FOR_ERROR.get(key, key)
+        field = rename.get(key, key)
         form.add_error(field if field in form.fields else None, _flatten(value))
 
 
@@ -120,8 +127,8 @@ def _apply_order_errors(form, errors: dict, sources: list[TargetSource] | None =
 
 
 def countdown_text(deadline: datetime, now: datetime) -> str:
-    """"12 min left" / "overdue by 3 min": the same words the page's script writes each second
-    (keep the two in step)."""
+    """The words of a countdown, "12 min left" or "overdue by 3 min": the same words the page's
+    script writes each second (keep the two in step)."""
     seconds = int((deadline - now).total_seconds())
     late, s = seconds < 0, abs(seconds)
     if s < 60:
@@ -188,10 +195,12 @@ def _order_view(order: BlockingOrder, org: Organization, now: datetime) -> Order
     for row in order.compliance.all():
         is_open = row.state in OPEN_STATES
         # Overdue now, not only once the sweep has flagged it: the page counts down live.
-        answers.append(Answer(row=row, open=is_open, overdue=live and is_open and now > order.deadline))
+        overdue = live and is_open and now > order.deadline
+        answers.append(Answer(row=row, open=is_open, overdue=overdue))
     mine = next((a for a in answers if a.row.isp_id == org.pk), None)
     issued_by_us = order.issuer_id == org.pk
-    waiting = [a for a in answers if a.open] if issued_by_us else [mine] if mine and mine.open else []
+    # The issuer waits on any ISP; an ISP on its own answer.
+    waiting = any(a.open for a in answers) if issued_by_us else bool(mine and mine.open)
     return OrderView(
         order=order,
         status=status,
@@ -206,8 +215,8 @@ def _order_view(order: BlockingOrder, org: Organization, now: datetime) -> Order
     )
 
 
-def _reject_form(order: BlockingOrder, data=None) -> RejectForm:
-    return RejectForm(data, prefix="reject", auto_id=f"id_reject_{order.pk}_%s")
+def _reject_form(order: BlockingOrder) -> RejectForm:
+    return RejectForm(prefix="reject", auto_id=f"id_reject_{order.pk}_%s")
 
 
 # ---------------------------------------------------------------------------- list
@@ -216,8 +225,11 @@ def _reject_form(order: BlockingOrder, data=None) -> RejectForm:
 @login_required
 def order_list(request):
     org = _member_org(request)
-    orders = visible_orders(org).annotate(
-        targets_in_force=Count("targets", filter=Q(targets__lifted_at__isnull=True))
+    # Meta.ordering does not apply to a GROUP BY query (the count): order explicitly.
+    orders = (
+        visible_orders(org)
+        .annotate(targets_in_force=Count("targets", filter=Q(targets__lifted_at__isnull=True)))
+        .order_by("-issued_at", "-id")
     )
     filters = PortalOrderFilter(request.GET or None, queryset=orders, request=request)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -283,7 +295,10 @@ def _picker(org: Organization, query: str, selected: set[int]) -> list[tuple[obj
         if query
         else matches.order_by("-created_at", "-pk")
     )
-    return [(t, True) for t in chosen] + [(t, False) for t in matches[:PICKER_SIZE]]
+    shown = [(t, True) for t in chosen] + [(t, False) for t in matches[:PICKER_SIZE]]
+    for t, _ in shown:
+        t.kind_label = KIND_LABELS.get(t.kind, t.kind)
+    return shown
 
 
 @login_required
@@ -318,7 +333,9 @@ def compose(request):
                 actor=Actor(user=request.user), data=form.to_input(sources)
             )
         except services.InvalidOrder as e:
-            _apply_order_errors(form, e.errors, sources)
+            custom = form.cleaned_data["deadline"] == "custom"
+            rename = {"deadline": "deadline_at"} if custom else None
+            _apply_order_errors(form, e.errors, sources, rename)
         else:
             messages.success(
                 request,
@@ -353,9 +370,14 @@ def _detail(request, org: Organization, pk: int, *, status: int = 200, **bound) 
     now = timezone.now()
     view = _order_view(order, org, now)
     may_write = _may_write(request.user)
-    targets = list(order_targets(order))
-    live = [t for t in targets if t.lifted_at is None]
-    lifted = [t for t in targets if t.lifted_at is not None]
+    # An order may hold 100,000 targets: the page shows the first TARGETS_SHOWN of each group.
+    live_rows = order_targets(order).filter(lifted_at__isnull=True)
+    lifted_rows = order_targets(order).filter(lifted_at__isnull=False)
+    live, lifted = list(live_rows[:TARGETS_SHOWN]), list(lifted_rows[:TARGETS_SHOWN])
+    for t in live + lifted:
+        t.kind_label = KIND_LABELS.get(t.kind, t.kind)
+    live_count = len(live) if len(live) < TARGETS_SHOWN else live_rows.count()
+    lifted_count = len(lifted) if len(lifted) < TARGETS_SHOWN else lifted_rows.count()
     issuer_acts = view.issued_by_us and may_write and view.status in LIVE_STATUSES
     if view.may_answer and may_write and view.mine.open:
         view.reject_form = bound.get("reject_form") or _reject_form(order)
@@ -364,13 +386,12 @@ def _detail(request, org: Organization, pk: int, *, status: int = 200, **bound) 
         "order": order,
         "view": view,
         "may_write": may_write,
-        "live_targets": live[:TARGETS_SHOWN],
-        "lifted_targets": lifted[:TARGETS_SHOWN],
-        "live_count": len(live),
-        "lifted_count": len(lifted),
+        "live_targets": live,
+        "lifted_targets": lifted,
+        "live_count": live_count,
+        "lifted_count": lifted_count,
         "targets_shown": TARGETS_SHOWN,
-        "kind_labels": KIND_LABELS,
-        "renewals": list(order.renewals.all()) if view.issued_by_us else [],
+        "renewals": list(order.renewals.all()),
         "issuer_acts": issuer_acts,
         "may_withdraw": issuer_acts and view.status == BlockingOrder.Status.PENDING,
         "may_lift": issuer_acts and view.status == BlockingOrder.Status.IN_FORCE,
@@ -432,55 +453,44 @@ def confirm(request, pk: int):
 @login_required
 @require_POST
 def reject(request, pk: int):
-    org = _member_org(request)
-    order = _visible_or_404(org, pk)
-    if not _may_write(request.user):
-        return _read_only(request, org)
-    form = _reject_form(order, request.POST)
-    if form.is_valid():
-        try:
-            services.compliance_reject(
-                actor=Actor(user=request.user),
-                order=order,
-                reason=form.cleaned_data["reason"],
-                detail=form.cleaned_data["detail"],
-            )
-        except PermissionDenied as e:
-            return _forbidden(request, org, str(e))
-        except services.OrderStateError as e:
-            messages.error(request, str(e))
-            return redirect("enforcement:detail", pk=pk)
-        except services.InvalidOrder as e:
-            _apply_order_errors(form, e.errors)
-        else:
-            messages.success(request, f"Order {order.reference}: rejected.")
-            return redirect(_next(request, reverse("enforcement:detail", args=[pk])))
-    return _detail(request, org, pk, reject_form=form)
+    form = RejectForm(request.POST, prefix="reject", auto_id=f"id_reject_{pk}_%s")
+    return _form_step(
+        request,
+        pk,
+        form,
+        services.compliance_reject,
+        form_key="reject_form",
+        done=lambda row: f"Order {row.order.reference}: rejected.",
+    )
 
 
 # ---------------------------------------------------------------------------- the issuer's steps
 
 
-def _issuer_form_step(request, pk: int, form, call, *, form_key: str, done):
-    """Runs an issuer step with a form; its errors are shown on the detail page, as typed."""
+def _form_step(request, pk: int, form, fn, *, form_key: str, done, **extra):
+    """Runs a step that takes a form (its cleaned data, plus `extra`, are the service's keyword
+    arguments). Wrong party: 403; wrong state: a message; field errors: the detail page again,
+    with the form as typed and each error on its field."""
     org = _member_org(request)
     order = _visible_or_404(org, pk)
     if not _may_write(request.user):
         return _read_only(request, org)
     if form.is_valid():
+        kwargs = {**form.cleaned_data, **extra}
         try:
-            result = call(Actor(user=request.user), order)
+            result = fn(actor=Actor(user=request.user), order=order, **kwargs)
         except PermissionDenied as e:
             return _forbidden(request, org, str(e))
         except services.OrderStateError as e:
             messages.error(request, str(e))
             return redirect("enforcement:detail", pk=pk)
         except services.InvalidOrder as e:
-            sources = form.sources() if hasattr(form, "sources") else None
+            # Target errors are numbered in the list as sent (the form's distinct targets).
+            sources = form.sources() if isinstance(form, AmendForm) else None
             _apply_order_errors(form, e.errors, sources)
         else:
             messages.success(request, done(result))
-            return redirect("enforcement:detail", pk=pk)
+            return redirect(_next(request, reverse("enforcement:detail", args=[pk])))
     return _detail(request, org, pk, **{form_key: form})
 
 
@@ -488,26 +498,19 @@ def _issuer_form_step(request, pk: int, form, call, *, form_key: str, done):
 @require_POST
 def amend(request, pk: int):
     form = AmendForm(request.POST, prefix="amend")
-
-    def call(actor, order):
-        return services.order_amend(
-            actor=actor,
-            order=order,
-            targets=[s.target for s in form.sources()],
-            deadline=form.cleaned_data["deadline"],
-            override_protected=form.cleaned_data["override_protected"],
-            justification=form.cleaned_data["justification"],
-        )
-
-    return _issuer_form_step(
+    targets = [s.target for s in form.sources()] if form.is_valid() else []
+    return _form_step(
         request,
         pk,
         form,
-        call,
+        services.order_amend,
         form_key="amend_form",
-        done=lambda added: f"{len(added)} target(s) added; the ISPs were told again."
-        if added
-        else "Nothing added: every target is already in force in this order.",
+        done=lambda added: (
+            f"{len(added)} target(s) added; the ISPs were told again."
+            if added
+            else "Nothing added: every target is already in force in this order."
+        ),
+        targets=targets,
     )
 
 
@@ -515,20 +518,11 @@ def amend(request, pk: int):
 @require_POST
 def renew(request, pk: int):
     form = RenewForm(request.POST, prefix="renew")
-
-    def call(actor, order):
-        return services.order_renew(
-            actor=actor,
-            order=order,
-            valid_until=form.cleaned_data["valid_until"],
-            note=form.cleaned_data["note"],
-        )
-
-    return _issuer_form_step(
+    return _form_step(
         request,
         pk,
         form,
-        call,
+        services.order_renew,
         form_key="renew_form",
         done=lambda renewal: f"Renewed until {timezone.localtime(renewal.new_end):%Y-%m-%d %H:%M}.",
     )
@@ -556,9 +550,7 @@ def lift(request, pk: int):
 @login_required
 @require_POST
 def withdraw(request, pk: int):
-    return _step(
-        request, pk, services.order_withdraw, done="Order {order.reference} withdrawn."
-    )
+    return _step(request, pk, services.order_withdraw, done="Order {order.reference} withdrawn.")
 
 
 # ---------------------------------------------------------------------------- feeds
@@ -600,6 +592,5 @@ def feeds(request):
             "dns_total": sum(n for k, n in by_kind.items() if k in DNS_KINDS),
             "url_total": by_kind.get("url", 0),
             "version": version if version > EPOCH else None,
-            "kinds": ", ".join(KIND_LABELS),
         },
     )

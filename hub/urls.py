@@ -23,6 +23,10 @@ urlpatterns = [
     ),
     path("members/", include("members.urls")),
     path("reports/", include("reports.urls")),
+    # Before "orders/": its paths must not be read as an order's.
+    path("orders/unblock-requests/", include("enforcement.unblock_urls")),
+    path("orders/", include("enforcement.urls")),
+    path("transparency/", include("enforcement.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -50,6 +50,8 @@ def _kinds(request) -> set[str] | None:
     if not raw:
         return None
     kinds = {k.strip() for k in raw.split(",") if k.strip()}
+    if "dns" in kinds:  # shorthand for what a resolver can enforce
+        kinds = (kinds - {"dns"}) | set(feeds.DNS_KINDS)
     unknown = sorted(kinds - {"domain", "url", "ipv4", "ipv6", "cidr"})
     if unknown:
         raise serializers.ValidationError({"kind": [f"Unknown kinds: {', '.join(unknown)}."]})
@@ -86,7 +88,8 @@ def _not_modified(request, etag: str, version: datetime) -> bool:
         OpenApiParameter(
             "kind",
             OpenApiTypes.STR,
-            description="Comma-separated kinds to include (domain, url, ipv4, ipv6, cidr).",
+            description="Comma-separated kinds to include (domain, url, ipv4, ipv6, cidr; `dns` "
+            "is domain, ipv4, ipv6 and cidr).",
         ),
     ],
     responses={

@@ -2,10 +2,12 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from .blocklist import BlocklistView
+from .unblock import UnblockReviewViewSet
 from .views import BlockingOrderViewSet
 
 router = SimpleRouter()
 router.register("blocking-orders", BlockingOrderViewSet, basename="blocking-order")
+router.register("unblock-requests", UnblockReviewViewSet, basename="unblock-request")
 
 urlpatterns = [
     *router.urls,

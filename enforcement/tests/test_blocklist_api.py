@@ -213,3 +213,9 @@ def test_two_versions_within_one_second_still_get_increasing_rpz_serials(coparty
     assert first == same == int(second.timestamp())
     assert later_same_second == first + 1
     assert next_second == first + 2
+
+
+def test_kind_dns_selects_what_a_resolver_can_enforce(authority, coparty, isp_api):
+    order_by(authority, targets=[("domain", "a.example"), ("url", "https://b.example/x")])
+
+    assert _txt_values(isp_api.get("/api/v1/blocklist.txt", {"kind": "dns"})) == ["a.example"]

@@ -491,3 +491,39 @@ def _isp_actor(org):
     from .factories import as_actor
 
     return as_actor(org)
+
+
+def test_a_protected_target_is_named_at_the_position_it_was_sent_even_after_duplicates(
+    authority_api, coparty
+):
+    targets = [
+        {"kind": "domain", "value": "ok.example"},
+        {"kind": "domain", "value": "OK.example"},
+        {"kind": "ipv4", "value": "104.16.1.1"},
+    ]
+
+    response = authority_api.post(URL, _order(targets=targets), format="json")
+
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/targets/2/value"]
+
+
+def test_an_isp_sees_its_own_answer_and_the_issuer_sees_every_isps(
+    authority, coparty, second_isp, isp_api
+):
+    order = order_by(authority)
+
+    seen_by_isp = isp_api.get(f"{URL}{order.pk}/").json()["compliance"]
+    seen_by_issuer = api_client_for(authority).get(f"{URL}{order.pk}/").json()["compliance"]
+
+    assert [c["isp"] for c in seen_by_isp] == ["coparty"]
+    assert [c["isp"] for c in seen_by_issuer] == ["coparty", "second-isp"]
+
+
+def test_the_issuer_posting_a_rejection_is_refused_before_its_fields_are_read(authority, coparty):
+    order = order_by(authority)
+
+    response = api_client_for(authority).post(
+        f"{URL}{order.pk}/reject/", {"reason": "other"}, format="json"
+    )
+
+    assert response.status_code == 403

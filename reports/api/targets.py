@@ -128,10 +128,11 @@ class NotificationSerializer(serializers.ModelSerializer):
     read = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
     agreement = serializers.IntegerField(source="event.agreement_id", allow_null=True)
+    order = serializers.IntegerField(source="event.order_id", allow_null=True)
 
     class Meta:
         model = Notification
-        fields = ["id", "type", "created_at", "read", "read_at", "report", "agreement"]
+        fields = ["id", "type", "created_at", "read", "read_at", "report", "agreement", "order"]
         read_only_fields = fields
 
     def get_read(self, item: Notification) -> bool:

@@ -1,0 +1,313 @@
+"""The public side of blocking orders, without sign-in: the transparency register (and its
+CSV), "is my site blocked, and why?", the figures, and the unblock-request form.
+
+Reads go through `enforcement.transparency`, which never shows a confidential order's entries;
+the request goes through `enforcement.unblock`, and the page that answers it reads the same
+whether or not an order (confidential or not) covers the name.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from django import forms
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from reports.indicators import MAX_INPUT_LENGTH, IndicatorError
+
+from . import unblock
+from .feeds import FORMULA_TRIGGERS
+from .transparency import (
+    KIND_LABELS,
+    REGISTER_PAGE_SIZE,
+    Lookup,
+    RegisterRow,
+    figures,
+    parse_lookup,
+    public_matches,
+    register_entries,
+    register_row,
+    why,
+)
+
+# Unblock requests accepted from one address per hour: enough for a person, not for a bot.
+UNBLOCK_REQUESTS_PER_HOUR = 10
+THROTTLE_WINDOW = 3600
+
+
+# ---------------------------------------------------------------------------- forms
+
+
+class RegisterFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        label="Entries",
+        required=False,
+        choices=[("", "In force now"), ("all", "In force and ended")],
+    )
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "any"), *KIND_LABELS.items()]
+    )
+
+
+class LookupForm(forms.Form):
+    q = forms.CharField(
+        label="Domain, URL or IP address",
+        max_length=MAX_INPUT_LENGTH,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "www.example.com", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_q(self) -> Lookup:
+        try:
+            return parse_lookup(self.cleaned_data["q"])
+        except IndicatorError as e:
+            raise ValidationError(
+                f"Give a domain name, a URL or an IP address ({e}).", code=e.code
+            ) from e
+
+
+class UnblockRequestForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=200)
+    email = forms.EmailField(
+        label="Your e-mail address", help_text="The issuing authority answers at this address."
+    )
+    organization = forms.CharField(label="Organisation (optional)", max_length=200, required=False)
+    relation = forms.ChoiceField(
+        label="You are", choices=unblock.Relation.choices, widget=forms.RadioSelect
+    )
+    value = forms.CharField(
+        label="The blocked domain, URL or IP address",
+        max_length=MAX_INPUT_LENGTH,
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
+    message = forms.CharField(
+        label="Why it should be unblocked",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    # A honeypot: hidden from people (and from screen readers), filled in by bots.
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_value(self) -> str:
+        try:
+            return parse_lookup(self.cleaned_data["value"]).value
+        except IndicatorError as e:
+            raise ValidationError(
+                f"Give a domain name, a URL or an IP address ({e}).", code=e.code
+            ) from e
+
+
+# ---------------------------------------------------------------------------- the register
+
+
+def _register_filters(request: HttpRequest) -> tuple[RegisterFilterForm, bool, str]:
+    form = RegisterFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["show"] == "all", form.cleaned_data["kind"]
+    return form, False, ""
+
+
+@require_GET
+def register(request: HttpRequest) -> HttpResponse:
+    form, include_ended, kind = _register_filters(request)
+    now = timezone.now()
+    entries = register_entries(include_ended=include_ended, kind=kind, at=now)
+    page = Paginator(entries, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enforcement/public/register.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [register_row(e, at=now) for e in page],
+            "include_ended": include_ended,
+            "query": query.urlencode(),
+            "now": now,
+        },
+    )
+
+
+CSV_HEADER = [
+    "kind",
+    "value",
+    "authority",
+    "country",
+    "reference",
+    "legal_basis",
+    "in_force_since",
+    "ends_at",
+    "until_renewed",
+    "state",
+    "ended_at",
+]
+
+
+class _Echo:
+    """The file-like object csv.writer writes to when each line is streamed."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _cell(text: str) -> str:
+    # Legal bases and references are typed by issuers: no cell may run as a formula.
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _csv_cells(row: RegisterRow) -> list[str]:
+    cells = [
+        row.kind,
+        row.value,
+        row.authority,
+        row.country,
+        row.reference,
+        row.legal_basis,
+        _iso(row.since),
+        _iso(row.ends),
+        "yes" if row.until_renewed else "no",
+        row.state,
+        _iso(row.ended),
+    ]
+    return [_cell(c) for c in cells]
+
+
+@require_GET
+def register_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The register as CSV (the same filters as the page, every page at once), streamed."""
+    _, include_ended, kind = _register_filters(request)
+    now = timezone.now()
+    entries = register_entries(include_ended=include_ended, kind=kind, at=now)
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(CSV_HEADER)
+        for entry in entries.iterator(chunk_size=2000):
+            yield writer.writerow(_csv_cells(register_row(entry, at=now)))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    name = "atalaya-transparency-register" + ("-all" if include_ended else "")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------- the lookup
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Is my site blocked, and why? When nothing public blocks it, the page says so and no
+    more: it does not tell whether a confidential order covers it."""
+    form = LookupForm(request.GET if "q" in request.GET else None)
+    lookup, matches = None, []
+    if form.is_bound and form.is_valid():
+        lookup = form.cleaned_data["q"]
+        now = timezone.now()
+        matches = [
+            (register_row(entry, at=now), why(lookup, entry))
+            for entry in public_matches(lookup, at=now)
+        ]
+    return render(
+        request,
+        "enforcement/public/search.html",
+        {"form": form, "lookup": lookup, "matches": matches},
+    )
+
+
+# ---------------------------------------------------------------------------- the figures
+
+
+@require_GET
+def figures_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "enforcement/public/figures.html", {"figures": figures()})
+
+
+# ---------------------------------------------------------------------------- unblock requests
+
+
+def _client_address(request: HttpRequest) -> str:
+    # REMOTE_ADDR: behind a reverse proxy, the proxy must pass the client's address there
+    # (a client-supplied X-Forwarded-For would let a bot pick a fresh address per request).
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    key = f"transparency:unblock:{_client_address(request)}"
+    cache.add(key, 0, timeout=THROTTLE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=THROTTLE_WINDOW)
+        count = 1
+    return count > UNBLOCK_REQUESTS_PER_HOUR
+
+
+def _sent(request: HttpRequest, *, value: str, email: str, due: datetime) -> HttpResponse:
+    # The same page whatever matched: it must not tell whether a confidential order covers it.
+    return render(
+        request,
+        "enforcement/public/unblock_sent.html",
+        {"value": value, "email": email, "due": due},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def unblock_request(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        form = UnblockRequestForm(
+            initial={"value": request.GET.get("value", "")[:MAX_INPUT_LENGTH]}
+        )
+        return render(request, "enforcement/public/unblock_form.html", {"form": form})
+    form = UnblockRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if _over_limit(request):
+            form.add_error(
+                None,
+                "Too many requests from your address in the last hour. Please try again later.",
+            )
+            return render(
+                request, "enforcement/public/unblock_form.html", {"form": form}, status=429
+            )
+        if data["website"]:
+            # A bot filled in the hidden field: it reads what a person would, nothing is stored.
+            due = unblock.answer_due(timezone.now())
+            return _sent(request, value=data["value"], email=data["email"], due=due)
+        try:
+            sent = unblock.request_submit(
+                data=unblock.UnblockInput(
+                    name=data["name"],
+                    email=data["email"],
+                    organization=data["organization"],
+                    relation=data["relation"],
+                    value=data["value"],
+                    message=data["message"],
+                )
+            )
+        except ValidationError as e:
+            for field, messages in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            due = unblock.answer_due(sent.created_at)
+            return _sent(request, value=sent.value, email=sent.requester_email, due=due)
+    return render(request, "enforcement/public/unblock_form.html", {"form": form})

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enforcement"
+urlpatterns = [
+    path("", views.order_list, name="list"),
+    path("new/", views.compose, name="new"),
+    path("feeds/", views.feeds, name="feeds"),
+    path("<int:pk>/", views.order_detail, name="detail"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/reject/", views.reject, name="reject"),
+    path("<int:pk>/amend/", views.amend, name="amend"),
+    path("<int:pk>/lift/", views.lift, name="lift"),
+    path("<int:pk>/renew/", views.renew, name="renew"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+]
