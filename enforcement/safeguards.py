@@ -419,12 +419,16 @@ anchors AS (
 related AS (
     SELECT a.idx, t.registrable, t.brand
     FROM anchors a JOIN {target} t ON t.cluster_id = a.cluster_id
+    WHERE EXISTS (
+        SELECT 1 FROM {indicator} k WHERE k.target_id = t.id AND k.report_id IN ({visible})
+    )
     UNION
     SELECT a.idx, t.registrable, t.brand
     FROM anchors a
     JOIN {indicator} i ON i.target_id = a.id
     JOIN {indicator} j ON j.report_id = i.report_id
     JOIN {target} t ON t.id = j.target_id
+    WHERE i.report_id IN ({visible})
 )
 SELECT idx,
        count(DISTINCT registrable),
@@ -436,25 +440,33 @@ GROUP BY idx
 """
 
 
-def _sharing(targets: list[Target]) -> dict[Target, _Sharing]:
-    """What the hub's own data says about who else is on these addresses, in one query.
+def _sharing(targets: list[Target], viewer) -> dict[Target, _Sharing]:
+    """What the reports `viewer` may see say about who else is on these addresses, in one
+    query. Only those reports: a warning naming (or counting) the domains of reports the
+    issuer cannot see would leak them, to the issuer and to every ISP shown the order.
 
     An address's registrable domains are those of the targets in its cluster (a domain and its
     IP reported together are linked, reports.dedup) and of the targets reported with it (which
     also covers addresses never merged on, such as anycast ones). A CIDR counts the addresses
     reported inside it.
     """
-    if not targets:
+    if not targets or viewer is None:
         return {}
+    from reports.models import Report
+
+    visible, visible_params = Report.objects.visible_to(viewer).values("pk").query.sql_with_params()
     sql = _SHARING_SQL.format(
         target=connection.ops.quote_name(TargetRow._meta.db_table),
         indicator=connection.ops.quote_name(Indicator._meta.db_table),
         shown=SHARED_HOSTING_NAMES_SHOWN,
+        visible=visible,
     )
     params = [
         list(range(len(targets))),
         [kind for kind, _ in targets],
         [value for _, value in targets],
+        *visible_params,
+        *visible_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -474,9 +486,11 @@ def _sharing_warning(kind: str, sharing: _Sharing) -> str:
     )
 
 
-def warnings_for(targets: Iterable[Target]) -> dict[Target, list[str]]:
+def warnings_for(targets: Iterable[Target], viewer=None) -> dict[Target, list[str]]:
     """Non-blocking warnings for many targets: every target given is a key (an empty list when
-    there is nothing to say). The database is read once, for the IP and CIDR targets only."""
+    there is nothing to say). The database is read once, for the IP and CIDR targets only, and
+    only through the reports `viewer` (the issuing organisation) may see; without a viewer
+    there is no shared-hosting evidence, only the generic warning."""
     result: dict[Target, list[str]] = {}
     addresses: list[Target] = []
     for kind, value in targets:
@@ -485,7 +499,7 @@ def warnings_for(targets: Iterable[Target]) -> dict[Target, list[str]]:
         result[(kind, value)] = _static_warnings(kind, value)
         if kind in ("ipv4", "ipv6", "cidr"):
             addresses.append((kind, value))
-    for target, sharing in _sharing(addresses).items():
+    for target, sharing in _sharing(addresses, viewer).items():
         if sharing.sites >= SHARED_HOSTING_MIN_SITES:
             generic = SHARED_NETWORK if target[0] == "cidr" else SHARED_ADDRESS
             warnings = result[target]
@@ -493,9 +507,9 @@ def warnings_for(targets: Iterable[Target]) -> dict[Target, list[str]]:
     return result
 
 
-def target_warnings(kind: str, value: str) -> list[str]:
+def target_warnings(kind: str, value: str, viewer=None) -> list[str]:
     """Non-blocking warnings for one target (see :func:`warnings_for`)."""
-    return warnings_for([(kind, value)])[(kind, value)]
+    return warnings_for([(kind, value)], viewer)[(kind, value)]
 
 
 def default_rules() -> ProtectedRules:

@@ -7,6 +7,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -16,6 +17,30 @@ from reports.models import Report
 
 from .feeds import DNS_KINDS, FeedEntry
 from .models import BlockingOrder, Compliance, OrderTarget
+
+# Key of the PostgreSQL advisory lock that orders writes to blocklists against their reads.
+FEED_LOCK = 0x41544C59  # "ATLY"
+
+
+def feed_write_moment() -> datetime:
+    """For a service about to change what is in force (inside its transaction): takes the
+    blocklists' lock until commit and returns the database clock, to stamp the change with.
+
+    Blocklist versions and deltas are computed "as of" a moment; a change stamped before that
+    moment but committed after it would be missed by both (a 304 hiding it, a delta without
+    it). Readers take the moment under the same lock (`feed_read_moment`), so every change
+    stamped at or before it is committed, and every later change is stamped after it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s), clock_timestamp()", [FEED_LOCK])
+        return cursor.fetchone()[1]
+
+
+def feed_read_moment() -> datetime:
+    """The moment a blocklist is read "as of" (see `feed_write_moment`); waits for a write in
+    progress to commit. One clock, the database's, for writers and readers alike."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s), clock_timestamp()", [FEED_LOCK])
+        return cursor.fetchone()[1]
 
 
 def visible_orders(org: Organization | None, now: datetime | None = None):
@@ -113,19 +138,18 @@ def dns_kinds() -> set[str]:
 
 def blocklist_serial(isp: Organization, version: datetime) -> int:
     """A serial that increases with every new version served to `isp` (see BlocklistSerial)."""
-    from django.db import transaction
-
     from .feeds import rpz_serial
     from .models import BlocklistSerial
 
+    serial = rpz_serial(version)
     with transaction.atomic():
-        state = BlocklistSerial.objects.select_for_update().filter(isp=isp).first()
-        if state is not None and state.version >= version:
+        # Two first fetches at once must not both insert: insert-or-nothing, then lock the row.
+        BlocklistSerial.objects.bulk_create(
+            [BlocklistSerial(isp=isp, version=version, serial=serial)], ignore_conflicts=True
+        )
+        state = BlocklistSerial.objects.select_for_update().get(isp=isp)
+        if state.version >= version:
             return state.serial
-        serial = rpz_serial(version)
-        if state is None:
-            BlocklistSerial.objects.create(isp=isp, version=version, serial=serial)
-            return serial
         state.serial = max(serial, state.serial + 1)
         state.version = version
         state.save(update_fields=["serial", "version"])

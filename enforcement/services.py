@@ -25,6 +25,7 @@ from .models import (
     TargetKind,
 )
 from .safeguards import ProtectedHit, load_protected_rules, protected_hits, warnings_for
+from .selectors import feed_write_moment
 
 AUTHORITY_KINDS = frozenset({Organization.Kind.REGULATOR, Organization.Kind.LAW_ENFORCEMENT})
 MAX_TARGETS = 100_000
@@ -93,10 +94,13 @@ def _dedupe(targets: list[TargetInput]) -> list[TargetInput]:
     return list({(t.kind, t.value): t for t in targets}.values())
 
 
-def check_targets(targets: list[TargetInput]) -> OrderCheck:
+def check_targets(targets: list[TargetInput], issuer: Organization) -> OrderCheck:
+    """The protected-list refusals and the warnings for `targets`; the shared-hosting evidence
+    comes only from reports the issuer may see (it is shown to the issuer)."""
     pairs = [(t.kind, t.value) for t in targets]
     return OrderCheck(
-        protected=protected_hits(pairs, load_protected_rules()), warnings=warnings_for(pairs)
+        protected=protected_hits(pairs, load_protected_rules()),
+        warnings=warnings_for(pairs, issuer),
     )
 
 
@@ -187,15 +191,16 @@ def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
     missing = sorted(set(data.reports) - visible)
     if missing:
         errors["reports"] = [f"Unknown reports: {', '.join(map(str, missing))}."]
-    check = check_targets(data.targets) if data.targets else OrderCheck([], {})
+    check = check_targets(data.targets, issuer) if data.targets else OrderCheck([], {})
     _check_override(data, check.protected, errors, sent)
     if errors:
         raise InvalidOrder(errors)
 
     grace = timedelta(seconds=settings.BLOCKING_ORDER_GRACE_SECONDS)
-    issued_at = now + grace
     hits = {(h.kind, h.value): h for h in check.protected}
     with transaction.atomic():
+        now = feed_write_moment()
+        issued_at = now + grace
         order = BlockingOrder.objects.create(
             issuer=issuer,
             reference=data.reference.strip(),
@@ -303,6 +308,12 @@ def order_announce(order_id: int, *, now: datetime | None = None) -> bool:
         )
         if order is None:
             return False
+        if order.status_at(now) != BlockingOrder.Status.IN_FORCE:
+            # Lifted or ended before the announcement ran: its lift or end is announced instead.
+            order.announced_at = now
+            order.end_announced_at = order.end_announced_at or now
+            order.save(update_fields=["announced_at", "end_announced_at"])
+            return False
         _announce(order, now)
     return True
 
@@ -353,9 +364,11 @@ def order_amend(
     """Adds targets. Once ISPs were told, each is told again and must comply again by the
     new deadline (by default as long after now as the first deadline was after issue)."""
     _issuer_only(actor, order)
-    now = timezone.now()
     sent, targets = targets, _dedupe(targets)
+    # The slow part (100,000 targets take seconds) before any lock is taken.
+    checked = check_targets(targets, order.issuer) if targets else OrderCheck([], {})
     with transaction.atomic():
+        now = feed_write_moment()
         order = _locked(order)
         _require_in_force(order, now, allow_pending=True)
         existing = set(order.targets.filter(lifted_at__isnull=True).values_list("kind", "value"))
@@ -368,7 +381,11 @@ def order_amend(
             errors["targets"] = [f"At most {MAX_TARGETS:,} targets per order."]
         if deadline is not None and deadline <= now:
             errors["deadline"] = ["The compliance deadline must be in the future."]
-        check = check_targets(new) if new else OrderCheck([], {})
+        fresh = {(t.kind, t.value) for t in new}
+        check = OrderCheck(
+            protected=[h for h in checked.protected if (h.kind, h.value) in fresh],
+            warnings=checked.warnings,
+        )
         probe = OrderInput(
             reference="",
             legal_basis="",
@@ -441,10 +458,14 @@ def order_lift(
     """Lifts the whole order, or some of its targets (an order whose last target is lifted is
     lifted as a whole)."""
     _issuer_only(actor, order)
-    now = timezone.now()
     with transaction.atomic():
+        now = feed_write_moment()
         order = _locked(order)
         _require_in_force(order, now)
+        if order.announced_at is None:
+            # Lifted after its grace window but before the announcement ran: announce it
+            # first, so that no ISP hears of a lift of an order it was never told of.
+            _announce(order, now)
         live = order.targets.filter(lifted_at__isnull=True)
         if targets:
             wanted = {(t.kind, t.value) for t in targets}

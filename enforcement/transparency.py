@@ -425,7 +425,11 @@ def unblock_cutoff(at: datetime) -> datetime:
 def _unblock_figures(at: datetime) -> UnblockFigures:
     cutoff = unblock_cutoff(at)
     status = UnblockRequest.Status
-    reviews = UnblockReview.objects.filter(request__created_at__lt=cutoff).aggregate(
+    # Reviews of confidential orders are not counted: anyone may file a request, and a count
+    # that moved after filing one would tell them a confidential order covers the name.
+    reviews = UnblockReview.objects.filter(
+        request__created_at__lt=cutoff, order__confidential=False
+    ).aggregate(
         appealed=Count("order", distinct=True),
         upheld=Count("pk", filter=Q(status=status.UPHELD)),
         dismissed=Count("pk", filter=Q(status=status.DISMISSED)),

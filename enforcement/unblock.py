@@ -229,8 +229,22 @@ def review_answer(
 
 def _tell_requester(review: UnblockReview) -> None:
     request, order = review.request, review.order
-    # A confidential order's reference stays with its issuer; the authority names itself.
-    about = "" if order.confidential else f" (order {order.reference})"
+    if order.confidential:
+        # Anyone may file a request: an answer naming an authority or an outcome would tell
+        # them a confidential order exists. They hear that it was reviewed, nothing more.
+        send_mail(
+            subject=f"[Atalaya] Your unblock request about {request.value}",
+            message=(
+                f"Dear {request.requester_name},\n\n"
+                f"Your request of {request.created_at:%Y-%m-%d} about {request.value} has "
+                "been reviewed. If a blocking order in force covered this name, its issuing "
+                "authority has examined your request.\n\nAtalaya transparency register\n"
+            ),
+            from_email=None,
+            recipient_list=[request.requester_email],
+            fail_silently=True,
+        )
+        return
     outcome = (
         "Your request is upheld: the blocking order no longer covers this name."
         if review.status == UnblockRequest.Status.UPHELD
@@ -240,7 +254,7 @@ def _tell_requester(review: UnblockReview) -> None:
         subject=f"[Atalaya] Your unblock request about {request.value}: {review.status}",
         message=(
             f"Dear {request.requester_name},\n\n"
-            f"{order.issuer.name}{about} has answered your request of "
+            f"{order.issuer.name} (order {order.reference}) has answered your request of "
             f"{request.created_at:%Y-%m-%d} to unblock {request.value}.\n\n"
             f"{outcome}\n\n{review.answer}\n\n"
             "Atalaya transparency register\n"

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,7 @@ from members.models import Organization, Scope
 from members.services import Actor
 
 from . import services
+from .api.blocklist import zone_origin
 from .feeds import DNS_KINDS
 from .forms import (
     KIND_LABELS,
@@ -270,8 +270,8 @@ class CheckedTarget:
     warnings: list[str]
 
 
-def _check(sources: list[TargetSource]) -> list[CheckedTarget]:
-    result = services.check_targets([s.target for s in sources])
+def _check(sources: list[TargetSource], org: Organization) -> list[CheckedTarget]:
+    result = services.check_targets([s.target for s in sources], org)
     refusals = {(h.kind, h.value): h.reason for h in result.protected}
     return [
         CheckedTarget(
@@ -324,7 +324,7 @@ def compose(request):
         if action == "check":
             lines, target_errors = parse_target_lines(form["targets"].value() or "")
             picked = form.cleaned_data.get("picked") or []
-            checked = _check(target_sources(lines, picked))
+            checked = _check(target_sources(lines, picked), org)
         form = OrderComposeForm(initial=form.initial_from_data(), organization=org)
     elif action == "issue" and form.is_valid():
         sources = form.sources()
@@ -577,7 +577,7 @@ def feeds(request):
         fmt: request.build_absolute_uri(reverse("blocklist", kwargs={"fmt": fmt}))
         for fmt in ("txt", "rpz", "csv", "json")
     }
-    zone = f"{org.slug}.{settings.BLOCKLIST_RPZ_ORIGIN}".lower()
+    zone = zone_origin(org)  # the $ORIGIN the feed is served with
     version = blocklist_version(org, now=now)
     return render(
         request,

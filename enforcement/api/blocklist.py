@@ -11,7 +11,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -28,6 +27,7 @@ from ..selectors import (
     blocklist_etag,
     blocklist_serial,
     blocklist_version,
+    feed_read_moment,
 )
 
 CONTENT_TYPES = {
@@ -67,6 +67,14 @@ def _since(request) -> datetime | None:
     except serializers.ValidationError as e:
         raise serializers.ValidationError({"since": e.detail}) from e
     return value
+
+
+def _last_modified(version: datetime, now: datetime) -> int:
+    """HTTP dates have whole seconds. Served within the second of the version, another change
+    may still land in that second: the date then says one second earlier, so that a client's
+    `If-Modified-Since` cannot hide that change (at worst one needless full answer)."""
+    seconds = int(version.timestamp())
+    return seconds - 1 if seconds == int(now.timestamp()) else seconds
 
 
 def _not_modified(request, etag: str, version: datetime) -> bool:
@@ -112,13 +120,17 @@ class BlocklistView(APIView):
             raise serializers.ValidationError(
                 {"since": ["The RPZ zone is always whole; poll it with If-None-Match."]}
             )
-        now = timezone.now()
+        now = feed_read_moment()
+        if since is not None and since > now:
+            raise serializers.ValidationError(
+                {"since": ["A moment in the past: the `as_of` of your previous answer."]}
+            )
         version = blocklist_version(isp, now=now)
         variant = f"{fmt}|{','.join(sorted(kinds or []))}|{since.isoformat() if since else ''}"
         etag = blocklist_etag(isp, version, variant)
         headers = {
             "ETag": etag,
-            "Last-Modified": http_date(version.timestamp()),
+            "Last-Modified": http_date(_last_modified(version, now)),
             "Cache-Control": "private, no-cache",
         }
         if _not_modified(request, etag, version):

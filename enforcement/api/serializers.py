@@ -233,13 +233,31 @@ class BlockingOrderSerializer(serializers.ModelSerializer):
     def get_isps(self, order: BlockingOrder) -> list[str]:
         return [c.isp.slug for c in order.compliance.all()]
 
+    ISSUER_ONLY = ("protected_match", "warnings")
+
+    def _is_issuer(self, order: BlockingOrder) -> bool:
+        org = self.context.get("organization")
+        return org is not None and org.pk == order.issuer_id
+
     @extend_schema_field(OrderTargetSerializer(many=True))
     def get_targets(self, order: BlockingOrder) -> list[dict]:
         # Lists and webhooks carry the targets in force; the detail view adds lifted ones.
         rows = getattr(order, "listed_targets", None)
         if rows is None:
             rows = order.targets.filter(lifted_at__isnull=True).order_by("kind", "value")
-        return OrderTargetSerializer(rows, many=True).data
+        data = OrderTargetSerializer(rows, many=True).data
+        if not self._is_issuer(order):
+            # What the issuer was warned of, and why it overrode the protected list, is the
+            # issuer's working material, not the ISPs'.
+            for item in data:
+                item["protected_match"], item["warnings"] = "", []
+        return data
+
+    def to_representation(self, order: BlockingOrder) -> dict:
+        data = super().to_representation(order)
+        if not self._is_issuer(order):
+            data["justification"] = ""
+        return data
 
 
 class BlockingOrderDetailSerializer(BlockingOrderSerializer):

@@ -127,7 +127,7 @@ class BlockingOrderViewSet(
             raise PermissionDenied("Only a regulator or law-enforcement member issues orders.")
         body = CheckSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        result = services.check_targets(body.validated_data["targets"])
+        result = services.check_targets(body.validated_data["targets"], self.org)
         return Response(
             {
                 "protected": [

@@ -93,7 +93,7 @@ def test_the_kind_filter_narrows_the_list_and_rejects_unknown_kinds(authority, c
 
 
 def test_an_unchanged_list_answers_304_to_its_etag(authority, coparty, isp_api):
-    order_by(authority)
+    _issued_minutes_ago(order_by(authority), 10)
     first = isp_api.get("/api/v1/blocklist.rpz")
 
     again = isp_api.get("/api/v1/blocklist.rpz", HTTP_IF_NONE_MATCH=first["ETag"])
@@ -219,3 +219,83 @@ def test_kind_dns_selects_what_a_resolver_can_enforce(authority, coparty, isp_ap
     order_by(authority, targets=[("domain", "a.example"), ("url", "https://b.example/x")])
 
     assert _txt_values(isp_api.get("/api/v1/blocklist.txt", {"kind": "dns"})) == ["a.example"]
+
+
+def test_a_change_in_the_same_second_as_the_last_answer_is_not_hidden_by_its_date(
+    authority, coparty, isp_api
+):
+    order = order_by(authority)
+    first = isp_api.get("/api/v1/blocklist.txt")
+    order_amend(
+        actor=as_actor(authority), order=order, targets=[TargetInput("domain", "b.example")]
+    )
+
+    again = isp_api.get("/api/v1/blocklist.txt", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert again.status_code == 200
+    assert "b.example" in _txt_values(again)
+
+
+def test_a_delta_since_a_future_moment_is_refused(authority, coparty, isp_api, settings):
+    settings.BLOCKING_ORDER_GRACE_SECONDS = 3600
+    order_by(authority)  # pending for an hour: the ISP must learn nothing of it
+    later = (timezone.now() + timedelta(hours=2)).isoformat()
+
+    response = isp_api.get("/api/v1/blocklist.json", {"since": later})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "/since"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_during_an_amendment_waits_for_it_and_never_misses_it(authority, coparty):
+    """A change is stamped before it commits; a poll in between must not be given a version
+    (or an `as_of`) that covers the stamp without the change, or a 304 and every later delta
+    would hide it. The poll waits for the change instead."""
+    import threading
+    from unittest import mock
+
+    from django.db import connections
+
+    from .. import services
+
+    isp = api_client_for(coparty, scopes=("read",))
+    order = order_by(authority, targets=[("domain", "a.example")])
+    inserting, go, polled = threading.Event(), threading.Event(), []
+    real_add = services._add_targets
+
+    def slow_add(*args, **kwargs):
+        inserting.set()
+        go.wait(20)
+        return real_add(*args, **kwargs)
+
+    def amend():
+        try:
+            order_amend(
+                actor=as_actor(authority), order=order, targets=[TargetInput("domain", "b.example")]
+            )
+        finally:
+            connections.close_all()
+
+    def poll():
+        try:
+            polled.append(isp.get("/api/v1/blocklist.json"))
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(services, "_add_targets", slow_add):
+        writer = threading.Thread(target=amend)
+        writer.start()
+        assert inserting.wait(20)
+        reader = threading.Thread(target=poll)
+        reader.start()
+        reader.join(1)
+        waited = reader.is_alive()
+        go.set()
+        writer.join(20)
+        reader.join(20)
+
+    response = polled[0]
+    assert waited, "the poll did not wait for the amendment in progress"
+    assert [e["value"] for e in response.json()["entries"]] == ["a.example", "b.example"]
+    assert isp.get("/api/v1/blocklist.json", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304

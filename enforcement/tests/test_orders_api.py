@@ -527,3 +527,43 @@ def test_the_issuer_posting_a_rejection_is_refused_before_its_fields_are_read(au
     )
 
     assert response.status_code == 403
+
+
+def test_an_isp_is_not_shown_the_issuers_warnings_or_override_justification(
+    authority, coparty, isp_api
+):
+    order = order_by(
+        authority,
+        targets=[("ipv4", "104.16.1.1")],
+        override_protected=True,
+        justification="The address serves only the pirate panel, per the technical report.",
+    )
+
+    by_isp = isp_api.get(f"{URL}{order.pk}/").json()
+    by_issuer = api_client_for(authority).get(f"{URL}{order.pk}/").json()
+
+    assert by_issuer["justification"].startswith("The address serves")
+    assert by_issuer["targets"][0]["protected_match"] and by_issuer["targets"][0]["warnings"]
+    assert by_isp["justification"] == ""
+    assert by_isp["targets"][0]["protected_match"] == "" and by_isp["targets"][0]["warnings"] == []
+    assert by_isp["override_protected"] is True
+
+
+def test_an_order_lifted_before_its_announcement_ran_is_announced_then_lifted(
+    authority, authority_api, coparty, settings
+):
+    from .. import services
+
+    settings.BLOCKING_ORDER_GRACE_SECONDS = 60
+    created = authority_api.post(URL, _order(), format="json").json()
+    BlockingOrder.objects.filter(pk=created["id"]).update(
+        issued_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    authority_api.post(f"{URL}{created['id']}/lift/", {}, format="json")
+    services.orders_announce_due()
+
+    types = list(
+        Event.objects.filter(order_id=created["id"]).order_by("pk").values_list("type", flat=True)
+    )
+    assert types == ["blocking_order.issued", "blocking_order.lifted"]

@@ -29,6 +29,7 @@ from enforcement.safeguards import (
     target_warnings,
     warnings_for,
 )
+from hub.vocabulary import TLP
 from reports import clustering, dedup
 from reports.indicators import normalise
 from reports.tests.factories import report_by
@@ -315,15 +316,15 @@ def test_an_ip_target_always_warns_that_the_address_may_be_shared():
 @pytest.mark.django_db
 def test_an_address_the_reports_link_with_unrelated_sites_warns_of_shared_hosting(owner, coparty):
     address = ("ipv4", "198.51.100.7")
-    link(report_by(owner, indicators=[("domain", "alpha-pirate.example"), address]))
-    link(report_by(coparty, indicators=[("domain", "beta-stream.example"), address]))
-    warnings = target_warnings(*address)
+    link(report_by(owner, tlp=TLP.CLEAR, indicators=[("domain", "alpha-pirate.example"), address]))
+    link(report_by(coparty, tlp=TLP.CLEAR, indicators=[("domain", "beta-stream.example"), address]))
+    warnings = target_warnings(*address, viewer=owner)
     assert warnings == [
         "shared hosting: the hub's reports link this address with 2 registrable domains "
         "(alpha-pirate.example, beta-stream.example); blocking it blocks all of them and any "
         "other site hosted there"
     ]
-    network = target_warnings("cidr", "198.51.100.0/24")
+    network = target_warnings("cidr", "198.51.100.0/24", viewer=owner)
     assert network[0].startswith("shared hosting: the hub's reports link addresses in this network")
 
 
@@ -335,15 +336,16 @@ def test_mirrors_of_one_brand_on_one_address_are_not_shared_hosting(owner):
             indicators=[("domain", "yts.mx"), ("domain", "yts.ag"), ("ipv4", "198.51.100.9")],
         )
     )
-    assert target_warnings("ipv4", "198.51.100.9") == [safeguards.SHARED_ADDRESS]
+    assert target_warnings("ipv4", "198.51.100.9", viewer=owner) == [safeguards.SHARED_ADDRESS]
 
 
 @pytest.mark.django_db
 def test_an_anycast_address_reported_with_many_sites_warns_of_both(owner, coparty):
     # A warning-listed address is never merged on, so only the co-reporting shows the sharing.
-    link(report_by(owner, indicators=[("domain", "one-pirate.example"), ("ipv4", "104.16.0.9")]))
-    link(report_by(coparty, indicators=[("domain", "two-pirate.example"), ("ipv4", "104.16.0.9")]))
-    warnings = target_warnings("ipv4", "104.16.0.9")
+    one, two = ("domain", "one-pirate.example"), ("domain", "two-pirate.example")
+    link(report_by(owner, tlp=TLP.CLEAR, indicators=[one, ("ipv4", "104.16.0.9")]))
+    link(report_by(coparty, tlp=TLP.CLEAR, indicators=[two, ("ipv4", "104.16.0.9")]))
+    warnings = target_warnings("ipv4", "104.16.0.9", viewer=owner)
     assert warnings[0].startswith("shared hosting: the hub's reports link this address with 2")
     assert warnings[1] == (
         "shared anycast range 104.16.0.0/13 (Cloudflare): "
@@ -397,12 +399,22 @@ def test_a_plain_pirate_name_has_no_warning():
 
 
 @pytest.mark.django_db
+def test_shared_hosting_is_told_only_from_reports_the_issuer_may_see(owner, coparty, outsider):
+    address = ("ipv4", "198.51.100.7")
+    link(report_by(owner, sharing="private", indicators=[("domain", "alpha.example"), address]))
+    link(report_by(coparty, sharing="private", indicators=[("domain", "beta.example"), address]))
+
+    assert target_warnings(*address, viewer=outsider) == [safeguards.SHARED_ADDRESS]
+    assert target_warnings(*address) == [safeguards.SHARED_ADDRESS]
+
+
+@pytest.mark.django_db
 def test_warnings_for_many_targets_read_the_database_once(django_assert_num_queries, owner):
     link(report_by(owner, indicators=[("domain", "gamma.example"), ("ipv4", "198.51.100.20")]))
     targets = [("ipv4", f"198.51.100.{i}") for i in range(1, 60)]
     targets += [("cidr", "198.51.100.0/24"), ("domain", "blogspot.com"), ("domain", "a.example")]
     with django_assert_num_queries(1):
-        warnings = warnings_for(targets)
+        warnings = warnings_for(targets, owner)
     assert set(warnings) == set(targets)
     assert warnings[("domain", "a.example")] == []
     with django_assert_num_queries(0):

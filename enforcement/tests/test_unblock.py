@@ -225,7 +225,7 @@ def test_the_issuer_upholds_and_the_entry_leaves_the_blocklist(
     assert review.order.reference in answer.body
 
 
-def test_a_dismissal_keeps_the_block_and_a_confidential_reference_stays_out_of_the_mail(
+def test_the_answer_about_a_confidential_order_tells_the_requester_neither_who_nor_what(
     client, authority, coparty, django_capture_on_commit_callbacks, mailoutbox
 ):
     review = open_review(authority, "pirate.example", confidential=True, reference="SECRET-7")
@@ -240,9 +240,27 @@ def test_a_dismissal_keeps_the_block_and_a_confidential_reference_stays_out_of_t
 
     assert "pirate.example" in {e.value for e in blocklist_entries(coparty)}
     (answer,) = mailoutbox
+    assert "has been reviewed" in answer.body
+    for secret in ("SECRET-7", authority.name, "dismissed", "The site streams"):
+        assert secret not in answer.body and secret not in answer.subject
+
+
+def test_the_answer_about_a_public_order_names_the_authority_and_the_outcome(
+    client, authority, coparty, django_capture_on_commit_callbacks, mailoutbox
+):
+    review = open_review(authority, "pirate.example", reference="PUB-7")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        unblock.review_answer(
+            actor=as_actor(authority),
+            review=review,
+            decision="dismissed",
+            answer="The site streams the league's matches.",
+        )
+
+    (answer,) = mailoutbox
     assert "dismissed" in answer.subject
-    assert "SECRET-7" not in answer.body
-    assert authority.name in answer.body
+    assert authority.name in answer.body and "PUB-7" in answer.body
 
 
 def test_the_portal_list_shows_open_requests_first_and_flags_the_overdue(
@@ -466,3 +484,18 @@ def test_the_figures_count_unblock_requests_received_before_this_month(authority
     assert figures.received_before == datetime(now.year, now.month, 1, tzinfo=UTC)
     assert (figures.requests, figures.appealed_orders) == (2, 2)
     assert (figures.upheld, figures.dismissed, figures.open) == (1, 0, 1)
+
+
+def test_appeals_of_a_confidential_order_never_move_the_public_counts(authority, coparty):
+    # Anyone may file a request: were its review counted, filing one about a name and
+    # watching the figures would tell whether a confidential order covers that name.
+    open_review(authority, "hidden.pirate.example", reference="SECRET", confidential=True)
+    public = open_review(authority, "seen.pirate.example", reference="PUBLIC")
+    now = timezone.now()
+    UnblockRequest.objects.update(created_at=transparency.unblock_cutoff(now) - timedelta(days=3))
+
+    figures = transparency.figures(at=now).unblock
+
+    assert figures.requests == 2  # requests are counted whatever they matched
+    assert (figures.appealed_orders, figures.open) == (1, 1)
+    assert UnblockReview.objects.get(order__reference="PUBLIC") == public
