@@ -16,3 +16,34 @@ class SuspendedOrganizationMiddleware:
         if session_user_id and not request.user.is_authenticated:
             logout(request)
         return self.get_response(request)
+
+
+class UserPreferencesMiddleware:
+    """Activates a signed-in person's own language and time zone for the request (after
+    LocaleMiddleware, which picked one from the session, cookie or Accept-Language). API
+    requests are left alone: integrations get English and UTC unless they ask otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from django.utils import timezone, translation
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
+            language = getattr(user, "language", "")
+            if language and translation.check_for_language(language):
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+            zone = getattr(user, "time_zone", "")
+            if zone:
+                try:
+                    timezone.activate(ZoneInfo(zone))
+                except (ZoneInfoNotFoundError, ValueError):
+                    timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

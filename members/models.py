@@ -57,6 +57,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # Empty: the browser's language; the hub's time zone (settings.TIME_ZONE).
+    language = models.CharField(max_length=10, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
