@@ -113,7 +113,6 @@ LANGUAGE_CODE = "en"
 # The portal speaks English, Spanish and Brazilian Portuguese: chosen from the browser
 # (Accept-Language), switchable by anyone, and remembered per person (User.language).
 LANGUAGES = [("en", "English"), ("es", "Español"), ("pt-br", "Português (Brasil)")]
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
