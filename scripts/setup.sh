@@ -157,8 +157,17 @@ ensure_unbound() {
   fi
 }
 
+# The portal's translations: catalogues (.po) are in the repository, compiled here (.mo).
+ensure_translations() {
+  command -v msgfmt >/dev/null || apt_install gettext
+  if ls ./*/locale >/dev/null 2>&1; then
+    .venv/bin/python manage.py compilemessages --ignore=.venv --verbosity 0
+  fi
+}
+
 ensure_venv
 ensure_postgres
 ensure_redis
 ensure_unbound
+ensure_translations
 say "ready: database ${DATABASE_URL:-$PG_URL_DEFAULT}, redis ${REDIS_URL:-$REDIS_URL_DEFAULT}"
