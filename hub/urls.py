@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import fragments, search_views, views
+from . import fragments, i18n_views, search_views, views
 
 api_v1 = [
     path("", include("members.api.urls")),
@@ -14,10 +14,10 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", i18n_views.set_language, name="set_language"),
     path("search/", search_views.search_page, name="search"),
     path("fragments/unread/", fragments.unread_badge, name="unread_badge"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/", include("members.account_urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/set-password/<uidb64>/<token>/",

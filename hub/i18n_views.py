@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.views.i18n import set_language as django_set_language
+
+
+def set_language(request):
+    """Django's `set_language`, which also remembers the choice on the signed-in person (their
+    saved language would otherwise win again on the next page, see UserPreferencesMiddleware)."""
+    response = django_set_language(request)
+    user = getattr(request, "user", None)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and user is not None
+        and user.is_authenticated
+        and response.status_code in (302, 204)
+        and response.cookies.get(settings.LANGUAGE_COOKIE_NAME) is not None
+    ):
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
