@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from hub.vocabulary import AGREEMENT_TLPS, TLP, Category
@@ -11,21 +13,27 @@ from .models import Organization, Scope, User
 
 
 class APIKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the key is for, e.g. 'SIEM feed'.")
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the key is for, e.g. 'SIEM feed'.")
+    )
     scopes = forms.MultipleChoiceField(
-        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=[Scope.READ]
+        label=_("Scopes"),
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Scope.READ],
     )
     expires_at = forms.DateTimeField(
+        label=_("Expires at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Optional. Leave empty for a key that does not expire.",
+        help_text=_("Optional. Leave empty for a key that does not expire."),
     )
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
-    full_name = forms.CharField(max_length=200, required=False)
-    role = forms.ChoiceField(choices=User.Role.choices, initial=User.Role.ANALYST)
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices, initial=User.Role.ANALYST)
 
 
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -55,7 +63,9 @@ class CountryCodesField(WordListField):
         bad = [code for code in value if code not in dict(countries)]
         if bad:
             raise forms.ValidationError(
-                f"Not ISO 3166-1 alpha-2 country codes: {', '.join(bad)}.", code="invalid_country"
+                gettext("Not ISO 3166-1 alpha-2 country codes: %(codes)s.")
+                % {"codes": ", ".join(bad)},
+                code="invalid_country",
             )
 
 
@@ -67,51 +77,59 @@ class PartyChoiceField(forms.ModelMultipleChoiceField):
 class AgreementProposeForm(forms.Form):
     """The shape of a proposal; `members.services.agreement_propose` decides whether it holds."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200)
     parties = PartyChoiceField(
         queryset=Organization.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        label="Other parties",
-        help_text="Your organisation is a party and signs by proposing.",
+        label=_("Other parties"),
+        help_text=_("Your organisation is a party and signs by proposing."),
     )
     categories = forms.MultipleChoiceField(
+        label=_("Categories"),
         choices=Category.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Leave all unticked to cover every category.",
+        help_text=_("Leave all unticked to cover every category."),
     )
     jurisdictions = CountryCodesField(
+        label=_("Jurisdictions"),
         required=False,
-        help_text="ISO country codes separated by commas or spaces, e.g. PE, CO. "
-        "Leave empty to cover every jurisdiction, including global reports.",
+        help_text=_(
+            "ISO country codes separated by commas or spaces, e.g. PE, CO. "
+            "Leave empty to cover every jurisdiction, including global reports."
+        ),
     )
     max_tlp = forms.TypedChoiceField(
         choices=[(t.value, f"TLP:{t.label.upper()}") for t in AGREEMENT_TLPS],
         coerce=int,
         initial=TLP.GREEN,
-        label="Up to TLP",
-        help_text="The most sensitive level shared under it. TLP:RED is never shared by an "
-        "agreement alone: a red report names its recipients.",
+        label=_("Up to TLP"),
+        help_text=_(
+            "The most sensitive level shared under it. TLP:RED is never shared by an "
+            "agreement alone: a red report names its recipients."
+        ),
     )
     share_reporter_identity = forms.BooleanField(
         required=False,
-        label="Share the reporting organisation's identity",
-        help_text="Otherwise co-parties see “a coalition member”.",
+        label=_("Share the reporting organisation's identity"),
+        help_text=_("Otherwise co-parties see “a coalition member”."),
     )
     share_evidence = forms.BooleanField(
         required=False,
-        label="Share evidence files",
-        help_text="Otherwise evidence stays with the reporting organisation.",
+        label=_("Share evidence files"),
+        help_text=_("Otherwise evidence stays with the reporting organisation."),
     )
     effective_from = forms.DateField(
+        label=_("Effective from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Empty: today.",
+        help_text=_("Empty: today."),
     )
     expires_on = forms.DateField(
+        label=_("Expires on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Empty: until terminated.",
+        help_text=_("Empty: until terminated."),
     )
 
     def __init__(self, *args, organization: Organization, **kwargs):

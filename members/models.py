@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from hub.vocabulary import AGREEMENT_TLPS, TLP, Category
@@ -18,23 +19,25 @@ from .querysets import AgreementQuerySet, APIKeyQuerySet, OrganizationQuerySet, 
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
-        RIGHTSHOLDER = "rightsholder", "Rightsholder"
-        INDUSTRY_GROUP = "industry_group", "Industry group"
-        TELCO = "telco", "Telco / ISP"
-        REGULATOR = "regulator", "Regulator"
-        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
-        INTERMEDIARY = "intermediary", "Intermediary"
+        RIGHTSHOLDER = "rightsholder", _("Rightsholder")
+        INDUSTRY_GROUP = "industry_group", _("Industry group")
+        TELCO = "telco", _("Telco / ISP")
+        REGULATOR = "regulator", _("Regulator")
+        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+        INTERMEDIARY = "intermediary", _("Intermediary")
 
-    slug = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    country = CountryField()
-    is_suspended = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    country = CountryField(_("country"))
+    is_suspended = models.BooleanField(_("is suspended"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["slug"]
         indexes = [models.Index(fields=["kind", "country"])]
 
@@ -47,22 +50,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     (the secretariat) are `is_staff` and belong to none."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", "Org admin"
-        ANALYST = "analyst", "Analyst"
-        VIEWER = "viewer", "Viewer"
+        ADMIN = "admin", _("Org admin")
+        ANALYST = "analyst", _("Analyst")
+        VIEWER = "viewer", _("Viewer")
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    # "email": the sign-in form's label and its "enter a correct email" error say this word.
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("organization"),
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
     # Empty: the browser's language; the hub's time zone (settings.TIME_ZONE).
-    language = models.CharField(max_length=10, blank=True, default="")
-    time_zone = models.CharField(max_length=64, blank=True, default="")
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
+    is_active = models.BooleanField(_("is active"), default=True)
+    is_staff = models.BooleanField(_("is staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
 
@@ -71,6 +80,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(
@@ -101,9 +112,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Scope(models.TextChoices):
-    READ = "read", "Read"
-    WRITE = "write", "Write"
-    ADMIN = "admin", "Admin"
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+    ADMIN = "admin", _("Admin")
 
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
@@ -123,24 +134,34 @@ def hash_api_key(plain: str) -> str:
 
 class APIKey(models.Model):
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="api_keys"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        verbose_name=_("organization"),
     )
-    name = models.CharField(max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     # The first characters of the key, shown in lists so people can recognise a key.
-    prefix = models.CharField(max_length=16)
-    hashed_key = models.CharField(max_length=64, unique=True)
-    scopes = models.JSONField(default=list)
+    prefix = models.CharField(_("prefix"), max_length=16)
+    hashed_key = models.CharField(_("hashed key"), max_length=64, unique=True)
+    scopes = models.JSONField(_("scopes"), default=list)
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     objects = APIKeyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -157,22 +178,39 @@ class APIKey(models.Model):
 class AuditEvent(models.Model):
     """Who did what, when. Services write one row per state change."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor_user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor user"),
     )
     actor_key = models.ForeignKey(
-        APIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        APIKey,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor key"),
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("organization"),
     )
-    action = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=60, blank=True)
-    object_id = models.CharField(max_length=60, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=60, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -184,38 +222,56 @@ class Agreement(models.Model):
     """An MOU between two or more members saying what they share with each other."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        TERMINATED = "terminated", "Terminated"
-        EXPIRED = "expired", "Expired"
+        PROPOSED = "proposed", _("Proposed")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+        EXPIRED = "expired", _("Expired")
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     parties = models.ManyToManyField(
-        Organization, through="AgreementParty", related_name="agreements"
+        Organization,
+        through="AgreementParty",
+        related_name="agreements",
+        verbose_name=_("parties"),
     )
     # Empty means "all": every category / every jurisdiction, including global reports.
     categories = ArrayField(
-        models.CharField(max_length=20, choices=Category.choices), default=list, blank=True
+        models.CharField(max_length=20, choices=Category.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("categories"),
     )
-    jurisdictions = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    jurisdictions = ArrayField(
+        models.CharField(max_length=2), default=list, blank=True, verbose_name=_("jurisdictions")
+    )
+    # The TLP labels are the protocol's own words (`amber+strict`): not translated.
     max_tlp = models.PositiveSmallIntegerField(
-        choices=[(t.value, t.label) for t in AGREEMENT_TLPS], default=TLP.GREEN
+        _("max TLP"), choices=[(t.value, t.label) for t in AGREEMENT_TLPS], default=TLP.GREEN
     )
-    share_reporter_identity = models.BooleanField(default=False)
-    share_evidence = models.BooleanField(default=False)
-    effective_from = models.DateField(default=timezone.localdate)
-    expires_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    share_reporter_identity = models.BooleanField(_("share reporter identity"), default=False)
+    share_evidence = models.BooleanField(_("share evidence"), default=False)
+    effective_from = models.DateField(_("effective from"), default=timezone.localdate)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
     proposed_by = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("proposed by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AgreementQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "effective_from", "expires_on"])]
         constraints = [
@@ -231,16 +287,31 @@ class Agreement(models.Model):
 
 
 class AgreementParty(models.Model):
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="party_links")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="agreement_links"
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="party_links",
+        verbose_name=_("agreement"),
     )
-    signed_at = models.DateTimeField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="agreement_links",
+        verbose_name=_("organization"),
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signed_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("signed by"),
     )
 
     class Meta:
+        verbose_name = _("agreement party")
+        verbose_name_plural = _("agreement parties")
         ordering = ["organization__slug"]
         constraints = [
             models.UniqueConstraint(fields=["agreement", "organization"], name="one_party_link"),

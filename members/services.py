@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from hub.models import Event, publish
@@ -138,9 +139,9 @@ def api_key_create(
     """Creates a key and returns it with its plain secret, which is never stored nor shown again."""
     unknown = set(scopes) - set(Scope.values)
     if unknown or not scopes:
-        raise ValidationError({"scopes": f"Choose among {', '.join(Scope.values)}."})
+        raise ValidationError({"scopes": _choose_among(Scope.values)})
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
     plain = API_KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         key = APIKey.objects.create(
@@ -172,9 +173,11 @@ def user_invite(
     """Creates a member with no password and e-mails a link to choose one."""
     email = User.objects.normalize_email(email).lower()
     if role not in User.Role.values:
-        raise ValidationError({"role": f"Choose among {', '.join(User.Role.values)}."})
+        raise ValidationError({"role": _choose_among(User.Role.values)})
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "Someone with this e-mail address already has an account."})
+        raise ValidationError(
+            {"email": _("Someone with this e-mail address already has an account.")}
+        )
     with transaction.atomic():
         user = User.objects.create_user(
             email, None, organization=organization, role=role, full_name=full_name
@@ -192,6 +195,10 @@ def user_invite(
     return user
 
 
+def _choose_among(values: list[str]) -> str:
+    return _("Choose among %(values)s.") % {"values": ", ".join(values)}
+
+
 def invitation_link(user: User) -> str:
     from django.conf import settings
 
@@ -204,7 +211,7 @@ def invitation_link(user: User) -> str:
 
 def user_set_role(*, actor: Actor, user: User, role: str) -> None:
     if role not in User.Role.values:
-        raise ValidationError({"role": f"Choose among {', '.join(User.Role.values)}."})
+        raise ValidationError({"role": _choose_among(User.Role.values)})
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(role=role)
         user.role = role
@@ -244,21 +251,27 @@ def agreement_propose(
     parties = list({org.pk: org for org in [*parties, *([proposer] if proposer else [])]}.values())
     errors: dict[str, str] = {}
     if len(parties) < 2:
-        errors["parties"] = "An agreement needs at least two member parties."
+        errors["parties"] = _("An agreement needs at least two member parties.")
     suspended = [org.slug for org in parties if org.is_suspended]
     if suspended:
-        errors["parties"] = f"Suspended organisations cannot be parties: {', '.join(suspended)}."
+        errors["parties"] = _("Suspended organisations cannot be parties: %(slugs)s.") % {
+            "slugs": ", ".join(suspended)
+        }
     unknown = sorted(set(categories) - set(Category.values))
     if unknown:
-        errors["categories"] = f"Unknown categories: {', '.join(unknown)}."
+        errors["categories"] = _("Unknown categories: %(categories)s.") % {
+            "categories": ", ".join(unknown)
+        }
     bad = sorted(c for c in jurisdictions if c.upper() not in dict(countries))
     if bad:
-        errors["jurisdictions"] = f"Not ISO 3166-1 alpha-2 country codes: {', '.join(bad)}."
+        errors["jurisdictions"] = _("Not ISO 3166-1 alpha-2 country codes: %(codes)s.") % {
+            "codes": ", ".join(bad)
+        }
     if max_tlp not in [t.value for t in AGREEMENT_TLPS]:
-        errors["max_tlp"] = "One of clear, green, amber, amber+strict (red is never shared so)."
+        errors["max_tlp"] = _("One of clear, green, amber, amber+strict (red is never shared so).")
     effective_from = effective_from or timezone.localdate()
     if expires_on is not None and expires_on < effective_from:
-        errors["expires_on"] = "The agreement cannot expire before it takes effect."
+        errors["expires_on"] = _("The agreement cannot expire before it takes effect.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -293,6 +306,11 @@ def agreement_propose(
     return agreement
 
 
+def _status_word(status: str) -> str:
+    # The status's label, lower-cased: in English the machine value itself ("suspended").
+    return str(Agreement.Status(status).label).lower()
+
+
 def _locked(agreement: Agreement) -> Agreement:
     # Row lock: two parties signing at the same moment must not both miss "everyone signed".
     return Agreement.objects.select_for_update().get(pk=agreement.pk)
@@ -304,7 +322,8 @@ def agreement_sign(*, actor: Actor, agreement: Agreement) -> Agreement:
         agreement = _locked(agreement)
         if agreement.status != Agreement.Status.PROPOSED:
             raise AgreementStateError(
-                f"Only a proposed agreement can be signed; this one is {agreement.status}."
+                _("Only a proposed agreement can be signed; this one is %(status)s.")
+                % {"status": _status_word(agreement.status)}
             )
         link = AgreementParty.objects.filter(agreement=agreement, organization=org).first()
         if link is None or (actor.user is not None and not actor.user.is_org_admin):
@@ -368,7 +387,8 @@ def _transition(
             raise PermissionDenied("Only a party's admin or the secretariat can do this.")
         if agreement.status not in allowed_from:
             raise AgreementStateError(
-                f"This agreement is {agreement.status}; it cannot become {to}."
+                _("This agreement is %(status)s; it cannot become %(new_status)s.")
+                % {"status": _status_word(agreement.status), "new_status": _status_word(to)}
             )
         agreement.status = to
         agreement.save(update_fields=["status", "updated_at"])

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -80,7 +81,9 @@ def manage(request):
             except ValidationError as e:
                 _apply_errors(invite_form, e)
             else:
-                messages.success(request, f"Invitation sent to {user.email}.")
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": user.email}
+                )
                 return redirect("members:manage")
     return render(
         request,
@@ -102,7 +105,7 @@ def revoke_key(request, pk: int):
     org = _org_admin(request)
     key = get_object_or_404(org.api_keys, pk=pk)
     services.api_key_revoke(actor=services.Actor(user=request.user), api_key=key)
-    messages.success(request, f"Key {key.prefix}… revoked.")
+    messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": key.prefix})
     return redirect("members:manage")
 
 
@@ -112,9 +115,9 @@ def deactivate_user(request, pk: int):
     org = _org_admin(request)
     user = get_object_or_404(org.users, pk=pk)
     if user == request.user:
-        raise PermissionDenied("You cannot deactivate yourself.")
+        raise PermissionDenied(_("You cannot deactivate yourself."))
     services.user_deactivate(actor=services.Actor(user=request.user), user=user)
-    messages.success(request, f"{user.email} can no longer sign in.")
+    messages.success(request, _("%(email)s can no longer sign in.") % {"email": user.email})
     return redirect("members:manage")
 
 
@@ -192,8 +195,11 @@ def agreement_propose(request):
         else:
             messages.success(
                 request,
-                f"“{agreement.title}” proposed and signed by {org.name}. "
-                "It becomes active when every other party has signed.",
+                _(
+                    "“%(title)s” proposed and signed by %(org)s. "
+                    "It becomes active when every other party has signed."
+                )
+                % {"title": agreement.title, "org": org.name},
             )
             return redirect("members:agreement", pk=agreement.pk)
     return render(request, "members/agreement_propose.html", {"org": org, "form": form})
@@ -215,7 +221,7 @@ def _agreement_transition(request, pk: int, service, done: str):
 @require_POST
 def agreement_sign(request, pk: int):
     return _agreement_transition(
-        request, pk, services.agreement_sign, "Signed. It is active once every party has signed."
+        request, pk, services.agreement_sign, _("Signed. It is active once every party has signed.")
     )
 
 
@@ -226,7 +232,7 @@ def agreement_suspend(request, pk: int):
         request,
         pk,
         services.agreement_suspend,
-        "Suspended. Nothing is shared under it any more, from this moment.",
+        _("Suspended. Nothing is shared under it any more, from this moment."),
     )
 
 
@@ -237,5 +243,5 @@ def agreement_terminate(request, pk: int):
         request,
         pk,
         services.agreement_terminate,
-        "Terminated. Nothing is shared under it any more.",
+        _("Terminated. Nothing is shared under it any more."),
     )
