@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from hub.vocabulary import TLP, Category
 from members.forms import CountryCodesField, WordListField
@@ -18,18 +20,35 @@ from .models import NotificationSettings, Report
 from .services import IndicatorInput, ReportInput
 
 KIND_LABELS: dict[str, str] = {
-    "url": "URL",
-    "domain": "Domain",
-    "ipv4": "IPv4 address",
-    "ipv6": "IPv6 address",
-    "cidr": "IP range (CIDR)",
-    "app_id": "App id (package name or App Store id)",
-    "iptv_panel": "IPTV panel (host:port)",
-    "payment_account": "Payment account",
-    "ad_account": "Ad account",
-    "watermark_id": "Watermark id",
+    "url": _("URL"),
+    "domain": _("Domain"),
+    "ipv4": _("IPv4 address"),
+    "ipv6": _("IPv6 address"),
+    "cidr": _("IP range (CIDR)"),
+    "app_id": _("App id (package name or App Store id)"),
+    "iptv_panel": _("IPTV panel (host:port)"),
+    "payment_account": _("Payment account"),
+    "ad_account": _("Ad account"),
+    "watermark_id": _("Watermark id"),
 }
 
+# The portal's words for the categories of hub.vocabulary, whose labels stay English: they are
+# also the API's enum and the choices of members' models (translating them there would churn
+# migrations of apps that merely share the vocabulary).
+CATEGORY_LABELS: dict[str, str] = {
+    Category.IPTV: pgettext_lazy("report category", "Pirate IPTV"),
+    Category.LIVE_SPORTS: pgettext_lazy("report category", "Live sports restream"),
+    Category.STREAM_RIPPING: pgettext_lazy("report category", "Stream ripping"),
+    Category.STREAMING_SITE: pgettext_lazy("report category", "Streaming site"),
+    Category.TORRENT: pgettext_lazy("report category", "Torrent"),
+    Category.CYBERLOCKER: pgettext_lazy("report category", "Cyberlocker"),
+    Category.APP: pgettext_lazy("report category", "Pirate app"),
+    Category.DEVICE: pgettext_lazy("report category", "Device"),
+    Category.OTHER: pgettext_lazy("report category", "Other"),
+}
+CATEGORY_CHOICES = [(c.value, CATEGORY_LABELS.get(c.value, c.label)) for c in Category]
+
+# TLP labels are not translated: TLP 2.0 keeps them in English so they read the same everywhere.
 TLP_CHOICES = [(t.value, f"TLP:{t.label.upper()}") for t in TLP]
 
 
@@ -40,19 +59,19 @@ class PortalReportFilter(ReportFilter):
     target = None
     updated_after = None
     mine = django_filters.BooleanFilter(
-        method="mine_only", label="Only my organisation's", widget=forms.CheckboxInput
+        method="mine_only", label=_("Only my organisation's"), widget=forms.CheckboxInput
     )
 
     class Meta(ReportFilter.Meta):
         fields = ["q", "category", "tlp", "jurisdiction", "status", "mine"]
 
     LABELS = {
-        "q": "Search",
-        "category": "Category",
-        "tlp": "TLP",
-        "jurisdiction": "Jurisdiction",
-        "status": "Status",
-        "mine": "Only my organisation's",
+        "q": _("Search"),
+        "category": _("Category"),
+        "tlp": _("TLP"),
+        "jurisdiction": _("Jurisdiction"),
+        "status": _("Status"),
+        "mine": _("Only my organisation's"),
     }
 
     def __init__(self, *args, organization: Organization, **kwargs):
@@ -62,11 +81,12 @@ class PortalReportFilter(ReportFilter):
         for name, label in self.LABELS.items():
             self.filters[name].label = label
         for name in ("category", "tlp", "status"):
-            self.filters[name].extra["empty_label"] = "any"
+            self.filters[name].extra["empty_label"] = _("any")
+        self.filters["category"].extra["choices"] = CATEGORY_CHOICES
         # Same values as the API's (`amber+strict`), shown as the submit form shows them.
         self.filters["tlp"].extra["choices"] = [(t.label, f"TLP:{t.label.upper()}") for t in TLP]
         self.filters["q"].extra["widget"] = forms.TextInput(
-            attrs={"type": "search", "placeholder": "title, description or indicator"}
+            attrs={"type": "search", "placeholder": _("title, description or indicator")}
         )
         self.filters["jurisdiction"].extra["widget"] = forms.TextInput(
             attrs={"size": 3, "maxlength": 2, "placeholder": "PE", "autocapitalize": "characters"}
@@ -92,52 +112,70 @@ _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-
 class ReportForm(forms.Form):
     """Everything of a report but its indicators, which come in `IndicatorFormSet`."""
 
-    category = forms.ChoiceField(choices=[("", "Choose a category"), *Category.choices])
-    title = forms.CharField(max_length=300)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    category = forms.ChoiceField(
+        choices=[("", _("Choose a category")), *CATEGORY_CHOICES], label=_("Category")
+    )
+    title = forms.CharField(max_length=300, label=_("Title"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, label=_("Description")
+    )
     tlp = forms.TypedChoiceField(
         choices=TLP_CHOICES,
         coerce=int,
         initial=TLP.AMBER,
-        label="TLP",
-        help_text="CLEAR: every member. GREEN to AMBER+STRICT: the parties of agreements in "
-        "force that cover the report up to that level. RED: only the recipients you name.",
+        label=_("TLP"),
+        help_text=_(
+            "CLEAR: every member. GREEN to AMBER+STRICT: the parties of agreements in "
+            "force that cover the report up to that level. RED: only the recipients you name."
+        ),
     )
     jurisdictions = CountryCodesField(
         required=False,
-        help_text="ISO codes of the countries concerned, separated by commas or spaces, "
-        "e.g. PE, CO. Leave empty for a global report.",
+        label=_("Jurisdictions"),
+        help_text=_(
+            "ISO codes of the countries concerned, separated by commas or spaces, "
+            "e.g. PE, CO. Leave empty for a global report."
+        ),
     )
     sharing = forms.ChoiceField(
         choices=Report.Sharing.choices,
         initial=Report.Sharing.AGREEMENTS,
         widget=forms.RadioSelect,
-        help_text="Private keeps a GREEN to AMBER+STRICT report to your organisation, "
-        "whatever your agreements say.",
+        label=_("Sharing"),
+        help_text=_(
+            "Private keeps a GREEN to AMBER+STRICT report to your organisation, "
+            "whatever your agreements say."
+        ),
     )
     recipients = SlugListField(
         required=False,
-        help_text="TLP:RED only: the slugs of the member organisations to receive it "
-        "(see the directory), separated by commas or spaces.",
+        label=_("Recipients"),
+        help_text=_(
+            "TLP:RED only: the slugs of the member organisations to receive it "
+            "(see the directory), separated by commas or spaces."
+        ),
     )
     agreements = AgreementChoiceField(
         queryset=Agreement.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Share only under these agreements",
-        help_text="Leave all unticked to share under every agreement that covers the report.",
+        label=_("Share only under these agreements"),
+        help_text=_("Leave all unticked to share under every agreement that covers the report."),
     )
     live_from = forms.DateTimeField(
         required=False,
         widget=_DATETIME,
-        label="Live event from",
-        help_text=f"A live event makes the report urgent. Time zone: {settings.TIME_ZONE}.",
+        label=_("Live event from"),
     )
-    live_until = forms.DateTimeField(required=False, widget=_DATETIME, label="Live event until")
+    live_until = forms.DateTimeField(required=False, widget=_DATETIME, label=_("Live event until"))
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        # The times typed are read in the zone active for this person (their own, or the hub's).
+        self.fields["live_from"].help_text = gettext(
+            "A live event makes the report urgent. Time zone: %(zone)s."
+        ) % {"zone": timezone.get_current_timezone_name()}
         self.fields["agreements"].queryset = Agreement.objects.of_party(organization).order_by(
             "-id"
         )
@@ -147,7 +185,10 @@ class ReportForm(forms.Form):
         found = {o.slug: o for o in Organization.objects.filter(slug__in=slugs)}
         unknown = [s for s in slugs if s not in found]
         if unknown:
-            raise forms.ValidationError(f"Unknown organisations: {', '.join(unknown)}.")
+            raise forms.ValidationError(
+                gettext("Unknown organisations: %(slugs)s.") % {"slugs": ", ".join(unknown)},
+                code="unknown_recipients",
+            )
         return [found[s] for s in slugs]
 
     def to_input(self, indicators: list[IndicatorInput]) -> ReportInput:
@@ -176,10 +217,13 @@ class IndicatorForm(forms.Form):
     """One indicator row. A row with no value is empty and ignored, whatever its kind."""
 
     kind = forms.ChoiceField(
-        choices=[("", "Choose a kind"), *((k, KIND_LABELS.get(k, k)) for k in KINDS)],
+        choices=[("", _("Choose a kind")), *((k, KIND_LABELS.get(k, k)) for k in KINDS)],
         required=False,
+        label=_("Kind"),
     )
-    value = forms.CharField(max_length=MAX_INPUT_LENGTH, required=False, strip=False)
+    value = forms.CharField(
+        max_length=MAX_INPUT_LENGTH, required=False, strip=False, label=_("Value")
+    )
 
     def clean(self):
         data = super().clean()
@@ -187,7 +231,7 @@ class IndicatorForm(forms.Form):
         if not value.strip() or "value" in self.errors:
             return data
         if not kind:
-            self.add_error("kind", "Choose the kind of this indicator.")
+            self.add_error("kind", _("Choose the kind of this indicator."))
             return data
         try:
             data["indicator"] = IndicatorInput(
@@ -204,7 +248,7 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
         if any(self.errors):
             return
         if not self.indicators():
-            raise forms.ValidationError("Give at least one indicator.", code="no_indicator")
+            raise forms.ValidationError(_("Give at least one indicator."), code="no_indicator")
 
     def indicators(self) -> list[IndicatorInput]:
         return [f.cleaned_data["indicator"] for f in self.forms if "indicator" in f.cleaned_data]
@@ -224,25 +268,28 @@ INDICATOR_PREFIX = "indicators"
 
 
 class ReportStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Report.Status.choices, label="Status")
+    status = forms.ChoiceField(choices=Report.Status.choices, label=_("Status"))
 
 
 class NotificationSettingsForm(forms.ModelForm):
     categories = forms.MultipleChoiceField(
-        choices=Category.choices,
+        choices=CATEGORY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every category.",
+        label=_("Categories"),
+        help_text=_("None ticked: every category."),
     )
     jurisdictions = CountryCodesField(
-        required=False, help_text="ISO country codes, e.g. PE CO; empty: every country."
+        required=False,
+        label=_("Jurisdictions"),
+        help_text=_("ISO country codes, e.g. PE CO; empty: every country."),
     )
 
     class Meta:
         model = NotificationSettings
         fields = ["categories", "jurisdictions", "urgent_only", "email_enabled", "email_digest"]
         labels = {
-            "urgent_only": "Only urgent (live-event) reports",
-            "email_enabled": "E-mail the organisation's admins",
-            "email_digest": "E-mail rhythm",
+            "urgent_only": _("Only urgent (live-event) reports"),
+            "email_enabled": _("E-mail the organisation's admins"),
+            "email_digest": _("E-mail rhythm"),
         }

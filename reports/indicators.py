@@ -26,6 +26,10 @@ Choices the rest of the hub relies on:
   Apple App Store id stored as ``id`` + digits (``id123``, ``ID123`` and ``123`` are the same).
 * payment_account / ad_account: free text (NFC, whitespace runs collapsed) with an optional
   lower-cased ``provider:`` prefix. See :func:`_normalise_payment_account` for the rest.
+
+Error messages are for people and follow the active language (the portal shows them next to
+each indicator); their English text is the msgid, so the API and the tests read it unchanged.
+Canonical values never depend on the language.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from collections.abc import Callable
 
 import idna
 import tldextract
+from django.utils.translation import gettext as _
 
 KINDS: tuple[str, ...] = (
     "url",
@@ -106,7 +111,7 @@ _IDNA_ERRORS = (UnicodeError, IndexError)
 
 
 def _domain_error(reason: str, code: str = "invalid_domain") -> IndicatorError:
-    return IndicatorError(code, f"not a valid domain name: {reason}")
+    return IndicatorError(code, _("not a valid domain name: %(reason)s") % {"reason": reason})
 
 
 def _to_ascii_labels(host: str) -> list[str]:
@@ -125,7 +130,10 @@ def _to_ascii_labels(host: str) -> list[str]:
         try:
             encoded = idna.encode(part, uts46=True).decode("ascii")
         except _IDNA_ERRORS as exc:
-            raise _domain_error(f"{part!r} cannot be converted to an A-label ({exc})") from exc
+            raise _domain_error(
+                _("%(label)s cannot be converted to an A-label (%(error)s)")
+                % {"label": repr(part), "error": exc}
+            ) from exc
         labels.extend(encoded.split("."))
     return labels
 
@@ -140,15 +148,22 @@ def _is_valid_a_label(label: str) -> bool:
 
 def _check_label(label: str) -> None:
     if not label:
-        raise _domain_error("empty label (leading, trailing or doubled dot)")
+        raise _domain_error(_("empty label (leading, trailing or doubled dot)"))
     if len(label) > 63:
-        raise _domain_error("label longer than 63 characters")
+        raise _domain_error(_("label longer than 63 characters"))
     if not _LDH_RE.fullmatch(label):
-        raise _domain_error(f"label {label!r} may only contain letters, digits and hyphens")
+        raise _domain_error(
+            _("label %(label)s may only contain letters, digits and hyphens")
+            % {"label": repr(label)}
+        )
     if label.startswith("-") or label.endswith("-"):
-        raise _domain_error(f"label {label!r} starts or ends with a hyphen")
+        raise _domain_error(
+            _("label %(label)s starts or ends with a hyphen") % {"label": repr(label)}
+        )
     if label.startswith("xn--") and not _is_valid_a_label(label):
-        raise _domain_error(f"label {label!r} is not a valid punycode A-label")
+        raise _domain_error(
+            _("label %(label)s is not a valid punycode A-label") % {"label": repr(label)}
+        )
 
 
 def _ends_in_number(labels: list[str]) -> bool:
@@ -192,15 +207,18 @@ def _ascii_host(host: str, *, min_labels: int = 2) -> str:
     if _ends_in_number(labels):
         address = _parse_legacy_ipv4(labels)
         if address is None:
-            raise _domain_error("the top-level label is numeric but this is not an IPv4 address")
+            raise _domain_error(_("the top-level label is numeric but this is not an IPv4 address"))
         return address
     for label in labels:
         _check_label(label)
     if len(labels) < min_labels:
-        raise _domain_error("a domain needs at least two labels, e.g. example.com")
+        raise _domain_error(_("a domain needs at least two labels, e.g. example.com"))
     name = ".".join(labels)
     if len(name) > MAX_LENGTHS["domain"]:
-        raise _domain_error("longer than 253 characters", code="too_long")
+        raise _domain_error(
+            _("longer than %(limit)s characters") % {"limit": MAX_LENGTHS["domain"]},
+            code="too_long",
+        )
     return name
 
 
@@ -247,16 +265,16 @@ def _parse_ipv6(text: str) -> str | None:
 
 def _normalise_domain(value: str) -> str:
     if any(c in value for c in "/?#"):
-        raise IndicatorError("is_url", "looks like a URL; use kind 'url' or give the host only")
+        raise IndicatorError("is_url", _("looks like a URL; use kind 'url' or give the host only"))
     if value.startswith("*."):
-        raise _domain_error("wildcards are not accepted; give the domain itself")
+        raise _domain_error(_("wildcards are not accepted; give the domain itself"))
     if ":" in value:
         if _parse_ipv6(value) is not None:
-            raise IndicatorError("is_ip", "this is an IPv6 address; use kind 'ipv6'")
-        raise _domain_error("':' is not allowed; for host:port use kind 'iptv_panel' or 'url'")
+            raise IndicatorError("is_ip", _("this is an IPv6 address; use kind 'ipv6'"))
+        raise _domain_error(_("':' is not allowed; for host:port use kind 'iptv_panel' or 'url'"))
     name = _ascii_host(value)
     if _is_ipv4(name):
-        raise IndicatorError("is_ip", "this is an IPv4 address; use kind 'ipv4'")
+        raise IndicatorError("is_ip", _("this is an IPv4 address; use kind 'ipv4'"))
     return name
 
 
@@ -265,26 +283,34 @@ def _normalise_ipv4(value: str) -> str:
         return str(ipaddress.IPv4Address(value))
     except ValueError:
         pass
-    hint = "four decimal numbers 0-255 without leading zeros, e.g. 192.0.2.1"
     if "/" in value:
-        hint = "a single address; for a network use kind 'cidr'"
+        message = _(
+            "not a valid IPv4 address: expected a single address; for a network use kind 'cidr'"
+        )
     elif ":" in value:
-        hint = "an IPv4 address; for IPv6 use kind 'ipv6'"
-    raise IndicatorError("invalid_ipv4", f"not a valid IPv4 address: expected {hint}")
+        message = _("not a valid IPv4 address: expected an IPv4 address; for IPv6 use kind 'ipv6'")
+    else:
+        message = _(
+            "not a valid IPv4 address: expected four decimal numbers 0-255 without leading "
+            "zeros, e.g. 192.0.2.1"
+        )
+    raise IndicatorError("invalid_ipv4", message)
 
 
 def _normalise_ipv6(value: str) -> str:
     address = _parse_ipv6(value)
     if address is not None:
         return address
-    hint = ""
     if "/" in value:
-        hint = "; for a network use kind 'cidr'"
+        message = _("not a valid IPv6 address; for a network use kind 'cidr'")
     elif _is_ipv4(value):
-        hint = "; this is IPv4, use kind 'ipv4'"
+        message = _("not a valid IPv6 address; this is IPv4, use kind 'ipv4'")
     elif "%" in value:
-        hint = "; zone ids (%...) are not accepted"
-    raise IndicatorError("invalid_ipv6", f"not a valid IPv6 address{hint}")
+        # No placeholders in this message, so its "%" is written as is (not "%%").
+        message = _("not a valid IPv6 address; zone ids (%...) are not accepted")
+    else:
+        message = _("not a valid IPv6 address")
+    raise IndicatorError("invalid_ipv6", message)
 
 
 _CIDR_RE = re.compile(r"[0-9A-Fa-f:.]+/[0-9]{1,3}")
@@ -294,14 +320,18 @@ def _normalise_cidr(value: str) -> str:
     """Keep the network, not the host bits: ``10.1.2.3/8`` is ``10.0.0.0/8``."""
     if "/" not in value:
         if _is_ipv4(value) or _parse_ipv6(value) is not None:
-            raise IndicatorError("is_ip", "a single address; use kind 'ipv4'/'ipv6' or add /prefix")
-        raise IndicatorError("invalid_cidr", "expected address/prefix, e.g. 10.0.0.0/8")
+            raise IndicatorError(
+                "is_ip", _("a single address; use kind 'ipv4'/'ipv6' or add /prefix")
+            )
+        raise IndicatorError("invalid_cidr", _("expected address/prefix, e.g. 10.0.0.0/8"))
     if not _CIDR_RE.fullmatch(value):
-        raise IndicatorError("invalid_cidr", "expected address/prefix, e.g. 2001:db8::/32")
+        raise IndicatorError("invalid_cidr", _("expected address/prefix, e.g. 2001:db8::/32"))
     try:
         network = ipaddress.ip_network(value, strict=False)
     except ValueError as exc:
-        raise IndicatorError("invalid_cidr", f"not a valid network: {exc}") from exc
+        raise IndicatorError(
+            "invalid_cidr", _("not a valid network: %(error)s") % {"error": exc}
+        ) from exc
     address = network.network_address
     text = _format_ipv6(address) if isinstance(address, ipaddress.IPv6Address) else str(address)
     return f"{text}/{network.prefixlen}"
@@ -320,7 +350,7 @@ def _normalise_app_id(value: str) -> str:
         return value
     raise IndicatorError(
         "invalid_app_id",
-        "expected an Android package name (com.example.app) or an App Store id (id1234567890)",
+        _("expected an Android package name (com.example.app) or an App Store id (id1234567890)"),
     )
 
 
@@ -331,7 +361,7 @@ def _normalise_watermark_id(value: str) -> str:
     """Forensic session ids are opaque and may be case-sensitive, so they are kept as given."""
     if not _WATERMARK_RE.fullmatch(value):
         raise IndicatorError(
-            "invalid_watermark_id", "may only contain letters, digits and . _ : - (no spaces)"
+            "invalid_watermark_id", _("may only contain letters, digits and . _ : - (no spaces)")
         )
     return value
 
@@ -347,14 +377,18 @@ _QUERY_SAFE = _PATH_SAFE | {"?"}
 
 def _reject_unsafe_chars(value: str, code: str) -> None:
     if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cs") for c in value):
-        raise IndicatorError(code, "contains spaces or control characters")
+        raise IndicatorError(code, _("contains spaces or control characters"))
 
 
 def _check_scheme(scheme: str) -> str:
     scheme = scheme.lower()
     if scheme not in URL_SCHEMES:
         accepted = ", ".join(URL_SCHEMES)
-        raise IndicatorError("unsupported_scheme", f"scheme {scheme!r} is not one of: {accepted}")
+        raise IndicatorError(
+            "unsupported_scheme",
+            _("scheme %(scheme)s is not one of: %(accepted)s")
+            % {"scheme": repr(scheme), "accepted": accepted},
+        )
     return scheme
 
 
@@ -362,7 +396,9 @@ def _parse_port(text: str, code: str) -> int | None:
     if not text:
         return None  # "host:" means no port (RFC 3986 6.2.3)
     if not (text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) < 65536):
-        raise IndicatorError(code, f"port {text!r} is not a number from 1 to 65535")
+        raise IndicatorError(
+            code, _("port %(port)s is not a number from 1 to 65535") % {"port": repr(text)}
+        )
     return int(text)
 
 
@@ -373,17 +409,17 @@ def _parse_authority(authority: str, code: str) -> tuple[str, int | None]:
         inner, bracket, after = hostport[1:].partition("]")
         address = _parse_ipv6(inner) if bracket else None
         if address is None or (after and not after.startswith(":")):
-            raise IndicatorError(code, "invalid IPv6 address in brackets")
+            raise IndicatorError(code, _("invalid IPv6 address in brackets"))
         return f"[{address}]", _parse_port(after[1:], code)
-    name, _, port_text = hostport.partition(":")
+    name, _colon, port_text = hostport.partition(":")
     if ":" in port_text:
-        raise IndicatorError(code, "IPv6 addresses must be in brackets, e.g. [2001:db8::1]")
+        raise IndicatorError(code, _("IPv6 addresses must be in brackets, e.g. [2001:db8::1]"))
     if not name:
-        raise IndicatorError(code, "no host given")
+        raise IndicatorError(code, _("no host given"))
     try:
         host = _ascii_host(name)
     except IndicatorError as exc:
-        raise IndicatorError(code, f"invalid host: {exc}") from exc
+        raise IndicatorError(code, _("invalid host: %(error)s") % {"error": exc}) from exc
     return host, _parse_port(port_text, code)
 
 
@@ -440,15 +476,17 @@ def _normalise_url(value: str) -> str:
         value = "http:" + value
     elif not _SCHEME_RE.match(value):
         value = "http://" + value
-    raw_scheme, _, rest = value.partition(":")
+    raw_scheme, _colon, rest = value.partition(":")
     scheme = _check_scheme(raw_scheme)
     if not rest.startswith("//"):
-        raise IndicatorError("invalid_url", f"expected '//' after '{scheme}:'")
+        raise IndicatorError(
+            "invalid_url", _("expected '//' after '%(scheme)s:'") % {"scheme": scheme}
+        )
     rest = rest[2:]
     end = _AUTHORITY_END_RE.search(rest)
     authority, tail = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
     host, port = _parse_authority(authority, "invalid_url")
-    raw_path, _, raw_query = tail.partition("#")[0].partition("?")
+    raw_path, _mark, raw_query = tail.partition("#")[0].partition("?")
     path = _normalise_percent(raw_path.replace("\\", "/"), _PATH_SAFE) or "/"
     url = f"{scheme}://{host}"
     if port is not None and port != DEFAULT_PORTS[scheme]:
@@ -468,10 +506,10 @@ def _normalise_iptv_panel(value: str) -> str:
         value = value[scheme.end() + 2 :]
     end = _AUTHORITY_END_RE.search(value)
     if end and value[end.start() :] != "/":
-        raise IndicatorError(code, "a panel is host:port only; use kind 'url' for a full URL")
+        raise IndicatorError(code, _("a panel is host:port only; use kind 'url' for a full URL"))
     host, port = _parse_authority(value[: end.start()] if end else value, code)
     if port is None:
-        raise IndicatorError(code, "a port is required, e.g. panel.example.com:8080")
+        raise IndicatorError(code, _("a port is required, e.g. panel.example.com:8080"))
     return f"{host}:{port}"
 
 
@@ -487,12 +525,12 @@ def _split_account(value: str, code: str) -> tuple[str, str]:
     """NFC, collapse whitespace, and split an optional ``provider:`` prefix (lower-cased)."""
     text = " ".join(unicodedata.normalize("NFC", value).split())
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
-        raise IndicatorError(code, "contains control characters")
+        raise IndicatorError(code, _("contains control characters"))
     match = _PROVIDER_RE.fullmatch(text)
     if not match:
         return "", text
     if not match.group(2):
-        raise IndicatorError(code, "nothing after the provider prefix")
+        raise IndicatorError(code, _("nothing after the provider prefix"))
     return f"{match.group(1).lower()}:", match.group(2)
 
 
@@ -552,7 +590,11 @@ _HOST_KINDS = frozenset({"url", "domain", "iptv_panel"})
 def _check_kind(kind: str) -> None:
     if not isinstance(kind, str) or kind not in _NORMALISERS:
         expected = ", ".join(KINDS)
-        raise IndicatorError("unknown_kind", f"unknown kind {kind!r}; expected one of: {expected}")
+        raise IndicatorError(
+            "unknown_kind",
+            _("unknown kind %(kind)s; expected one of: %(expected)s")
+            % {"kind": repr(kind), "expected": expected},
+        )
 
 
 def normalise(kind: str, value: str) -> str:
@@ -562,13 +604,13 @@ def normalise(kind: str, value: str) -> str:
         raise TypeError(f"indicator value must be str, not {type(value).__name__}")
     text = value.strip()
     if not text:
-        raise IndicatorError("empty", "no value given")
+        raise IndicatorError("empty", _("no value given"))
     limit = MAX_LENGTHS[kind]
     if len(text) > MAX_INPUT_LENGTH:
-        raise IndicatorError("too_long", f"longer than {limit} characters")
+        raise IndicatorError("too_long", _("longer than %(limit)s characters") % {"limit": limit})
     result = _NORMALISERS[kind](text)
     if len(result) > limit:
-        raise IndicatorError("too_long", f"longer than {limit} characters")
+        raise IndicatorError("too_long", _("longer than %(limit)s characters") % {"limit": limit})
     return result
 
 
@@ -613,7 +655,7 @@ def _psl_parts(host: str) -> tuple[str, str] | None:
     """
     host = host.strip()
     if not host:
-        raise IndicatorError("empty", "no host given")
+        raise IndicatorError("empty", _("no host given"))
     if _parse_ipv6(host) is not None:
         return None
     name = _ascii_host(host, min_labels=1)

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hub.models import Event, publish
 from hub.vocabulary import TLP
@@ -41,18 +42,23 @@ class ReportInput:
 
 
 def check_report_rules(*, owner: Organization, data: ReportInput) -> None:
-    """Cross-field rules of a report; raises ValidationError naming each field."""
+    """Cross-field rules of a report; raises ValidationError naming each field.
+
+    The messages are in the active language: the portal shows them in the person's language;
+    the API speaks English unless a client asks otherwise (Accept-Language)."""
     errors: dict[str, str] = {}
     if not data.indicators:
-        errors["indicators"] = "A report needs at least one indicator."
+        errors["indicators"] = _("A report needs at least one indicator.")
     if data.recipients and data.tlp != TLP.RED:
-        errors["recipients"] = "Recipients are named only for TLP:RED reports."
+        errors["recipients"] = _("Recipients are named only for TLP:RED reports.")
     if data.tlp == TLP.RED and not data.recipients:
-        errors["recipients"] = "A TLP:RED report must name its recipients."
+        errors["recipients"] = _("A TLP:RED report must name its recipients.")
     if data.tlp == TLP.CLEAR and data.sharing == Report.Sharing.PRIVATE:
-        errors["sharing"] = "A TLP:CLEAR report is visible to every member; it cannot be private."
+        errors["sharing"] = _(
+            "A TLP:CLEAR report is visible to every member; it cannot be private."
+        )
     if owner in data.recipients:
-        errors["recipients"] = "Your own organisation always sees its reports; name others."
+        errors["recipients"] = _("Your own organisation always sees its reports; name others.")
     if data.restricted_to:
         mine = set(
             Agreement.objects.of_party(owner)
@@ -62,9 +68,11 @@ def check_report_rules(*, owner: Organization, data: ReportInput) -> None:
         # Same message for "not yours" and "does not exist": agreements are private to parties.
         missing = sorted(a.pk for a in data.restricted_to if a.pk not in mine)
         if missing:
-            errors["agreements"] = f"Unknown agreements: {', '.join(map(str, missing))}."
+            errors["agreements"] = _("Unknown agreements: %(numbers)s.") % {
+                "numbers": ", ".join(map(str, missing))
+            }
     if data.live_from and data.live_until and data.live_until < data.live_from:
-        errors["live_until"] = "The live window ends before it starts."
+        errors["live_until"] = _("The live window ends before it starts.")
     if errors:
         raise ValidationError(errors)
 
@@ -155,9 +163,11 @@ def report_update(*, actor: Actor, report: Report, changes: dict) -> Report:
         raise PermissionDenied("Only the reporting organisation may change a report.")
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise ValidationError({f: "This field cannot be changed." for f in sorted(unknown)})
+        raise ValidationError({f: _("This field cannot be changed.") for f in sorted(unknown)})
     if "status" in changes and changes["status"] not in Report.Status.values:
-        raise ValidationError({"status": f"One of {', '.join(Report.Status.values)}."})
+        raise ValidationError(
+            {"status": _("One of %(values)s.") % {"values": ", ".join(Report.Status.values)}}
+        )
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         merged = ReportInput(

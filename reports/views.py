@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.models import Agreement, Organization, Scope
@@ -104,7 +105,7 @@ def update_status(request, pk: int):
     report = get_object_or_404(visible_reports(org).filter(owner=org), pk=pk)
     form = ReportStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose one of the statuses offered.")
+        messages.error(request, _("Choose one of the statuses offered."))
         return redirect("reports:detail", pk=pk)
     try:
         report = services.report_update(
@@ -115,7 +116,10 @@ def update_status(request, pk: int):
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, f"Status changed to {report.get_status_display().lower()}.")
+        messages.success(
+            request,
+            _("Status changed to %(status)s.") % {"status": report.get_status_display().lower()},
+        )
     return redirect("reports:detail", pk=pk)
 
 
@@ -156,7 +160,9 @@ def submit(request):
             except ValidationError as e:
                 indicator_errors = _apply_rule_errors(form, e)
             else:
-                messages.success(request, f"Report #{report.pk} submitted.")
+                messages.success(
+                    request, _("Report #%(number)s submitted.") % {"number": report.pk}
+                )
                 return redirect("reports:detail", pk=report.pk)
     return render(
         request,
@@ -226,11 +232,11 @@ def notification_settings(request):
     org = _member_org(request)
     if not request.user.is_org_admin:
         raise Http404
-    prefs, _ = NotificationSettings.objects.get_or_create(organization=org)
+    prefs, _created = NotificationSettings.objects.get_or_create(organization=org)
     form = NotificationSettingsForm(request.POST or None, instance=prefs)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Notification settings saved.")
+        messages.success(request, _("Notification settings saved."))
         return redirect("reports:notification_settings")
     endpoints = org.webhook_endpoints.all()
     return render(

@@ -6,6 +6,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hub.vocabulary import TLP, Category
 from members.models import Agreement, APIKey, Organization, User
@@ -72,12 +74,12 @@ class TargetLink(models.Model):
     """Why two targets are in one cluster."""
 
     class Reason(models.TextChoices):
-        SAME_REGISTRABLE_DOMAIN = "same_registrable_domain", "Same registrable domain"
-        SAME_BRAND = "same_brand", "Same brand on another suffix"
-        CO_REPORTED = "co_reported", "Reported together"
+        SAME_REGISTRABLE_DOMAIN = "same_registrable_domain", _("Same registrable domain")
+        SAME_BRAND = "same_brand", _("Same brand on another suffix")
+        CO_REPORTED = "co_reported", _("Reported together")
         # Suggestions a member confirmed (ClusterSuggestion).
-        NUMBERED_FAMILY = "numbered_family", "Numbered family (confirmed by a member)"
-        LOOKALIKE = "lookalike", "Look-alike name (confirmed by a member)"
+        NUMBERED_FAMILY = "numbered_family", _("Numbered family (confirmed by a member)")
+        LOOKALIKE = "lookalike", _("Look-alike name (confirmed by a member)")
 
     source = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="links_in")
@@ -103,13 +105,13 @@ class ClusterSuggestion(models.Model):
     merged until a member confirms; a dismissal is remembered so it is not suggested again."""
 
     class Reason(models.TextChoices):
-        NUMBERED_FAMILY = "numbered_family", "Numbered family"
-        LOOKALIKE = "lookalike", "Look-alike name"
+        NUMBERED_FAMILY = "numbered_family", _("Numbered family")
+        LOOKALIKE = "lookalike", _("Look-alike name")
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        CONFIRMED = "confirmed", "Confirmed"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", pgettext_lazy("suggestion state", "Open")
+        CONFIRMED = "confirmed", pgettext_lazy("suggestion state", "Confirmed")
+        DISMISSED = "dismissed", pgettext_lazy("suggestion state", "Dismissed")
 
     source = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="suggestions_out")
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="suggestions_in")
@@ -135,14 +137,14 @@ class ClusterSuggestion(models.Model):
 
 class Report(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACTIONED = "actioned", "Actioned"
-        RESOLVED = "resolved", "Resolved"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", pgettext_lazy("report status", "Open")
+        ACTIONED = "actioned", pgettext_lazy("report status", "Actioned")
+        RESOLVED = "resolved", pgettext_lazy("report status", "Resolved")
+        WITHDRAWN = "withdrawn", pgettext_lazy("report status", "Withdrawn")
 
     class Sharing(models.TextChoices):
-        AGREEMENTS = "agreements", "Under our agreements"
-        PRIVATE = "private", "Private to my organisation"
+        AGREEMENTS = "agreements", _("Under our agreements")
+        PRIVATE = "private", _("Private to my organisation")
 
     owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reports")
     category = models.CharField(max_length=20, choices=Category.choices)

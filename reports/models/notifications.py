@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hub.models import Event
 from hub.vocabulary import Category
@@ -17,9 +19,9 @@ class NotificationSettings(models.Model):
     """An organisation's subscription: which report events it wants, and how."""
 
     class Digest(models.TextChoices):
-        IMMEDIATE = "immediate", "At once"
-        HOURLY = "hourly", "Hourly digest"
-        DAILY = "daily", "Daily digest"
+        IMMEDIATE = "immediate", _("At once")
+        HOURLY = "hourly", _("Hourly digest")
+        DAILY = "daily", _("Daily digest")
 
     organization = models.OneToOneField(
         Organization, on_delete=models.CASCADE, related_name="notification_settings"
@@ -97,11 +99,11 @@ class WebhookDelivery(models.Model):
     the same on every retry, so the receiver can drop duplicates."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", pgettext_lazy("webhook delivery state", "Pending")
+        SENDING = "sending", pgettext_lazy("webhook delivery state", "Sending")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery state", "Delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery state", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("webhook delivery state", "Cancelled")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
