@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from members.forms import WordListField
 from members.models import Organization
@@ -22,26 +24,26 @@ from .services import MAX_TARGETS, OrderInput, TargetInput, default_isps
 
 BLOCKABLE_KINDS = tuple(TargetKind.values)
 KIND_LABELS: dict[str, str] = {
-    "domain": "Domain",
-    "url": "URL",
-    "ipv4": "IPv4 address",
-    "ipv6": "IPv6 address",
-    "cidr": "IP range (CIDR)",
+    "domain": gettext_lazy("Domain"),
+    "url": gettext_lazy("URL"),
+    "ipv4": gettext_lazy("IPv4 address"),
+    "ipv6": gettext_lazy("IPv6 address"),
+    "cidr": gettext_lazy("IP range (CIDR)"),
 }
 # A page of line errors is enough to act on; a pasted list of 10,000 junk lines needs no more.
 MAX_LINE_ERRORS = 50
 DEADLINE_CHOICES = [
-    ("15", "15 minutes"),
-    ("30", "30 minutes"),
-    ("120", "2 hours"),
-    ("custom", "At a set time"),
+    ("15", gettext_lazy("15 minutes")),
+    ("30", gettext_lazy("30 minutes")),
+    ("120", gettext_lazy("2 hours")),
+    ("custom", gettext_lazy("At a set time")),
 ]
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def _time_zone_note() -> str:
-    return f"Your time zone: {timezone.get_current_timezone_name()}."
+    return _("Your time zone: %(zone)s.") % {"zone": timezone.get_current_timezone_name()}
 
 
 # ---------------------------------------------------------------------------- target lines
@@ -80,11 +82,15 @@ def _line_error(number: int, text: str, error: IndicatorError) -> str:
     message = error.message
     if error.code == "is_url":
         # The normaliser speaks to API callers ("use kind 'url'"); here the kind is detected.
-        message = (
+        message = _(
             "looks like a URL without its scheme: write https://… to block the URL, "
             "or give the host only"
         )
-    return f"Line {number} ({shown}): {message}"
+    return _("Line %(number)s (%(text)s): %(message)s") % {
+        "number": number,
+        "text": shown,
+        "message": message,
+    }
 
 
 def parse_target_lines(text: str) -> tuple[list[TargetLine], list[str]]:
@@ -103,7 +109,15 @@ def parse_target_lines(text: str) -> tuple[list[TargetLine], list[str]]:
             errors.append(_line_error(number, typed, e))
     if len(errors) > MAX_LINE_ERRORS:
         more = len(errors) - MAX_LINE_ERRORS
-        errors = [*errors[:MAX_LINE_ERRORS], f"… and {more} more lines that are not targets."]
+        errors = [
+            *errors[:MAX_LINE_ERRORS],
+            ngettext(
+                "… and %(count)s more line that is not a target.",
+                "… and %(count)s more lines that are not targets.",
+                more,
+            )
+            % {"count": more},
+        ]
     return lines, errors
 
 
@@ -124,7 +138,9 @@ class TargetLinesField(forms.CharField):
         if errors:
             raise forms.ValidationError(errors, code="invalid_target")
         if len(lines) > MAX_TARGETS:
-            raise forms.ValidationError(f"At most {MAX_TARGETS:,} targets per order.")
+            raise forms.ValidationError(
+                _("At most %(count)s targets per order.") % {"count": f"{MAX_TARGETS:,}"}
+            )
         return lines
 
 
@@ -140,17 +156,18 @@ class TargetSource:
     @property
     def where(self) -> str:
         """`Line 3`, `Lines 3, 9`, `Picked target` or `Line 3 and picked target`."""
-        parts = []
-        if self.lines:
-            noun = "Line" if len(self.lines) == 1 else "Lines"
-            parts.append(f"{noun} {', '.join(map(str, self.lines))}")
+        if not self.lines:
+            return _("Picked target") if self.picked else ""
+        lines = ngettext("Line %(numbers)s", "Lines %(numbers)s", len(self.lines)) % {
+            "numbers": ", ".join(map(str, self.lines))
+        }
         if self.picked:
-            parts.append("picked target" if parts else "Picked target")
-        return " and ".join(parts)
+            return _("%(lines)s and picked target") % {"lines": lines}
+        return lines
 
     @property
     def label(self) -> str:
-        return f"{self.where} ({self.target.value})"
+        return _("%(where)s (%(value)s)") % {"where": self.where, "value": self.target.value}
 
 
 def target_sources(lines: list[TargetLine], picked=()) -> list[TargetSource]:
@@ -178,7 +195,9 @@ class IdListField(WordListField):
         words = super().to_python(value)
         bad = [w for w in words if not w.lstrip("#").isdigit()]
         if bad:
-            raise forms.ValidationError(f"Report ids are numbers: {', '.join(bad)}.")
+            raise forms.ValidationError(
+                _("Report ids are numbers: %(words)s.") % {"words": ", ".join(bad)}
+            )
         return [int(w.lstrip("#")) for w in words]
 
 
@@ -193,7 +212,11 @@ class IspChoiceField(forms.ModelMultipleChoiceField):
 class PortalOrderFilter(BlockingOrderFilter):
     """The API's order filters, same names and meaning, applied on `visible_orders(org)`."""
 
-    LABELS = {"role": "Orders", "status": "Status", "reference": "Reference"}
+    LABELS = {
+        "role": gettext_lazy("Orders"),
+        "status": gettext_lazy("Status"),
+        "reference": gettext_lazy("Reference"),
+    }
 
     class Meta(BlockingOrderFilter.Meta):
         fields = ["role", "status", "reference"]
@@ -203,12 +226,12 @@ class PortalOrderFilter(BlockingOrderFilter):
         self.filters = {name: self.filters[name] for name in self.LABELS}
         for name, label in self.LABELS.items():
             self.filters[name].label = label
-        self.filters["role"].extra["empty_label"] = "all I may see"
+        self.filters["role"].extra["empty_label"] = _("all I may see")
         self.filters["role"].extra["choices"] = [
-            ("issued", "issued by us"),
-            ("addressed", "addressed to us"),
+            ("issued", pgettext("orders filter", "issued by us")),
+            ("addressed", pgettext("orders filter", "addressed to us")),
         ]
-        self.filters["status"].extra["empty_label"] = "any"
+        self.filters["status"].extra["empty_label"] = _("any")
         self.filters["reference"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
 
 
@@ -219,63 +242,77 @@ class OrderComposeForm(forms.Form):
     """A new order. Reference and legal basis are not required here: the service names every
     missing piece at once, next to the protected-list and date errors."""
 
-    reference = forms.CharField(max_length=100, required=False)
+    reference = forms.CharField(max_length=100, required=False, label=gettext_lazy("Reference"))
     legal_basis = forms.CharField(
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The decision, resolution or statute the order rests on.",
+        label=gettext_lazy("Legal basis"),
+        help_text=gettext_lazy("The decision, resolution or statute the order rests on."),
     )
     targets = TargetLinesField(
-        help_text="One per line: a domain, a URL (with its scheme, https://…), an IPv4 or IPv6 "
-        "address, or a CIDR range; the kind is recognised from the value. Lines starting with # "
-        "are ignored.",
+        label=gettext_lazy("Targets"),
+        help_text=gettext_lazy(
+            "One per line: a domain, a URL (with its scheme, https://…), an IPv4 or IPv6 "
+            "address, or a CIDR range; the kind is recognised from the value. Lines starting "
+            "with # are ignored."
+        ),
     )
     picked = forms.ModelMultipleChoiceField(
         queryset=OrderTarget.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Targets from reports",
+        label=gettext_lazy("Targets from reports"),
     )
-    q = forms.CharField(required=False, max_length=200, label="Search targets")
+    q = forms.CharField(required=False, max_length=200, label=gettext_lazy("Search targets"))
     reports = IdListField(
         required=False,
-        label="Reports it relies on",
-        help_text="Optional: the ids of reports you can see, separated by commas or spaces.",
+        label=gettext_lazy("Reports it relies on"),
+        help_text=gettext_lazy(
+            "Optional: the ids of reports you can see, separated by commas or spaces."
+        ),
     )
     isps = IspChoiceField(
         queryset=Organization.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Addressed ISPs",
+        label=gettext_lazy("Addressed ISPs"),
     )
     deadline = forms.ChoiceField(
         choices=DEADLINE_CHOICES,
         initial="30",
         widget=forms.RadioSelect,
-        label="ISPs must comply within",
+        label=gettext_lazy("ISPs must comply within"),
     )
-    deadline_at = forms.DateTimeField(required=False, widget=_DATETIME, label="Deadline")
+    deadline_at = forms.DateTimeField(
+        required=False, widget=_DATETIME, label=gettext_lazy("Deadline")
+    )
     valid_until = forms.DateTimeField(
         required=False,
         widget=_DATETIME,
-        label="In force until",
-        help_text="Optional. Empty: until you lift it (it lapses unless renewed).",
+        label=gettext_lazy("In force until"),
+        help_text=gettext_lazy("Optional. Empty: until you lift it (it lapses unless renewed)."),
     )
     confidential = forms.BooleanField(
         required=False,
-        help_text="Keeps the order's entries out of the public register (its counts stay).",
+        label=gettext_lazy("Confidential"),
+        help_text=gettext_lazy(
+            "Keeps the order's entries out of the public register (its counts stay)."
+        ),
     )
     override_protected = forms.BooleanField(
         required=False,
-        label="Override the protected list",
-        help_text="Only for targets the check refuses; logged with the justification.",
+        label=gettext_lazy("Override the protected list"),
+        help_text=gettext_lazy(
+            "Only for targets the check refuses; logged with the justification."
+        ),
     )
     justification = forms.CharField(
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the protected target must be blocked all the same.",
+        label=gettext_lazy("Justification"),
+        help_text=gettext_lazy("Why the protected target must be blocked all the same."),
     )
 
     def __init__(self, *args, organization: Organization, **kwargs):
@@ -286,13 +323,15 @@ class OrderComposeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["picked"].queryset = pickable_targets(organization)
         self.fields["isps"].queryset = default_isps(str(organization.country)).order_by("slug")
-        self.fields["deadline_at"].help_text = f"For “At a set time”. {_time_zone_note()}"
-        self.fields["valid_until"].help_text += f" {_time_zone_note()}"
+        for_custom = _("For “At a set time”.")
+        self.fields["deadline_at"].help_text = f"{for_custom} {_time_zone_note()}"
+        help_text = self.fields["valid_until"].help_text
+        self.fields["valid_until"].help_text = f"{help_text} {_time_zone_note()}"
 
     def clean(self):
         data = super().clean()
         if data.get("deadline") == "custom" and not data.get("deadline_at"):
-            self.add_error("deadline_at", "Give the date and time of the deadline.")
+            self.add_error("deadline_at", _("Give the date and time of the deadline."))
         return data
 
     def sources(self) -> list[TargetSource]:
@@ -341,23 +380,33 @@ def pickable_targets(org: Organization):
 
 class AmendForm(forms.Form):
     targets = TargetLinesField(
-        label="Targets to add",
-        help_text="One per line, as when issuing. The ISPs are told again and must comply again.",
+        label=gettext_lazy("Targets to add"),
+        help_text=gettext_lazy(
+            "One per line, as when issuing. The ISPs are told again and must comply again."
+        ),
     )
     deadline = forms.DateTimeField(
         required=False,
         widget=_DATETIME,
-        label="New deadline",
-        help_text="Optional. Empty: as long from now as the first deadline was from issue.",
+        label=gettext_lazy("New deadline"),
+        help_text=gettext_lazy(
+            "Optional. Empty: as long from now as the first deadline was from issue."
+        ),
     )
-    override_protected = forms.BooleanField(required=False, label="Override the protected list")
+    override_protected = forms.BooleanField(
+        required=False, label=gettext_lazy("Override the protected list")
+    )
     justification = forms.CharField(
-        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Justification"),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deadline"].help_text += f" {_time_zone_note()}"
+        help_text = self.fields["deadline"].help_text
+        self.fields["deadline"].help_text = f"{help_text} {_time_zone_note()}"
 
     def sources(self) -> list[TargetSource]:
         return target_sources(self.cleaned_data["targets"])
@@ -378,7 +427,7 @@ class LiftForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("whole") and not data.get("targets"):
-            raise forms.ValidationError("Tick the targets to lift, or lift the whole order.")
+            raise forms.ValidationError(_("Tick the targets to lift, or lift the whole order."))
         return data
 
     def to_inputs(self) -> list[TargetInput] | None:
@@ -391,24 +440,26 @@ class RenewForm(forms.Form):
     valid_until = forms.DateTimeField(
         required=False,
         widget=_DATETIME,
-        label="New end",
-        help_text="Optional. Empty: the lapse period again, from now.",
+        label=gettext_lazy("New end"),
+        help_text=gettext_lazy("Optional. Empty: the lapse period again, from now."),
     )
-    note = forms.CharField(max_length=2000, required=False, label="Note")
+    note = forms.CharField(max_length=2000, required=False, label=gettext_lazy("Note"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["valid_until"].help_text += f" {_time_zone_note()}"
+        help_text = self.fields["valid_until"].help_text
+        self.fields["valid_until"].help_text = f"{help_text} {_time_zone_note()}"
 
 
 # ---------------------------------------------------------------------------- the ISP's answer
 
 
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=Compliance.Reason.choices)
+    reason = forms.ChoiceField(choices=Compliance.Reason.choices, label=gettext_lazy("Reason"))
     detail = forms.CharField(
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the reason is “Other”.",
+        label=gettext_lazy("Detail"),
+        help_text=gettext_lazy("Required when the reason is “Other”."),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from members.models import APIKey, Organization, User
@@ -28,11 +30,11 @@ class TargetKind(models.TextChoices):
 
 class BlockingOrder(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "In the grace window"
-        IN_FORCE = "in_force", "In force"
-        LIFTED = "lifted", "Lifted"
-        EXPIRED = "expired", "Expired"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", pgettext_lazy("blocking order status", "In the grace window")
+        IN_FORCE = "in_force", pgettext_lazy("blocking order status", "In force")
+        LIFTED = "lifted", pgettext_lazy("blocking order status", "Lifted")
+        EXPIRED = "expired", pgettext_lazy("blocking order status", "Expired")
+        WITHDRAWN = "withdrawn", pgettext_lazy("blocking order status", "Withdrawn")
 
     issuer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=100)
@@ -156,15 +158,15 @@ class Compliance(models.Model):
     """One addressed ISP's answer to an order; `steps` keeps every step with its time."""
 
     class State(models.TextChoices):
-        NOTIFIED = "notified"
-        ACKNOWLEDGED = "acknowledged"
-        IMPLEMENTED = "implemented"
-        REJECTED = "rejected"
+        NOTIFIED = "notified", pgettext_lazy("an ISP's answer", "Notified")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("an ISP's answer", "Acknowledged")
+        IMPLEMENTED = "implemented", pgettext_lazy("an ISP's answer", "Implemented")
+        REJECTED = "rejected", pgettext_lazy("an ISP's answer", "Rejected")
 
     class Reason(models.TextChoices):
-        ALREADY_BLOCKED = "already_blocked", "Already blocked"
-        NOT_POSSIBLE = "not_technically_possible", "Not technically possible"
-        OTHER = "other", "Other"
+        ALREADY_BLOCKED = "already_blocked", _("Already blocked")
+        NOT_POSSIBLE = "not_technically_possible", _("Not technically possible")
+        OTHER = "other", _("Other")
 
     order = models.ForeignKey(BlockingOrder, on_delete=models.CASCADE, related_name="compliance")
     isp = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
@@ -243,8 +245,8 @@ class ProtectedEntry(models.Model):
     override (shared CDN addresses, major platforms). Maintained by the secretariat."""
 
     class Kind(models.TextChoices):
-        DOMAIN = "domain"
-        NETWORK = "network"
+        DOMAIN = "domain", _("Domain")
+        NETWORK = "network", _("Network")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # A domain (A-labels, no trailing dot) or a CIDR network (IPv4 or IPv6).
@@ -257,7 +259,7 @@ class ProtectedEntry(models.Model):
 
     class Meta:
         ordering = ["provider", "kind", "value"]
-        verbose_name_plural = "protected entries"
+        verbose_name_plural = _("protected entries")
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="one_protected_entry"),
         ]
@@ -271,9 +273,9 @@ class UnblockRequest(models.Model):
     public form; routed to the issuer of every order in force that covers the name."""
 
     class Status(models.TextChoices):
-        OPEN = "open"
-        UPHELD = "upheld", "Upheld (unblocked)"
-        DISMISSED = "dismissed"
+        OPEN = "open", pgettext_lazy("unblock request status", "Open")
+        UPHELD = "upheld", pgettext_lazy("unblock request status", "Upheld (unblocked)")
+        DISMISSED = "dismissed", pgettext_lazy("unblock request status", "Dismissed")
 
     value = models.CharField(max_length=2048)  # the name or URL, normalised
     kind = models.CharField(max_length=10, choices=TargetKind.choices)

@@ -19,6 +19,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.indicators import MAX_INPUT_LENGTH, IndicatorError
@@ -48,18 +50,20 @@ THROTTLE_WINDOW = 3600
 
 class RegisterFilterForm(forms.Form):
     show = forms.ChoiceField(
-        label="Entries",
+        label=gettext_lazy("Entries"),
         required=False,
-        choices=[("", "In force now"), ("all", "In force and ended")],
+        choices=[("", gettext_lazy("In force now")), ("all", gettext_lazy("In force and ended"))],
     )
     kind = forms.ChoiceField(
-        label="Kind", required=False, choices=[("", "any"), *KIND_LABELS.items()]
+        label=gettext_lazy("Kind"),
+        required=False,
+        choices=[("", gettext_lazy("any")), *KIND_LABELS.items()],
     )
 
 
 class LookupForm(forms.Form):
     q = forms.CharField(
-        label="Domain, URL or IP address",
+        label=gettext_lazy("Domain, URL or IP address"),
         max_length=MAX_INPUT_LENGTH,
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": "www.example.com", "spellcheck": "false"}
@@ -71,32 +75,36 @@ class LookupForm(forms.Form):
             return parse_lookup(self.cleaned_data["q"])
         except IndicatorError as e:
             raise ValidationError(
-                f"Give a domain name, a URL or an IP address ({e}).", code=e.code
+                _("Give a domain name, a URL or an IP address (%(error)s).") % {"error": e},
+                code=e.code,
             ) from e
 
 
 class UnblockRequestForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=200)
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
     email = forms.EmailField(
-        label="Your e-mail address", help_text="The issuing authority answers at this address."
+        label=gettext_lazy("Your e-mail address"),
+        help_text=gettext_lazy("The issuing authority answers at this address."),
     )
-    organization = forms.CharField(label="Organisation (optional)", max_length=200, required=False)
+    organization = forms.CharField(
+        label=gettext_lazy("Organisation (optional)"), max_length=200, required=False
+    )
     relation = forms.ChoiceField(
-        label="You are", choices=unblock.Relation.choices, widget=forms.RadioSelect
+        label=gettext_lazy("You are"), choices=unblock.Relation.choices, widget=forms.RadioSelect
     )
     value = forms.CharField(
-        label="The blocked domain, URL or IP address",
+        label=gettext_lazy("The blocked domain, URL or IP address"),
         max_length=MAX_INPUT_LENGTH,
         widget=forms.TextInput(attrs={"spellcheck": "false"}),
     )
     message = forms.CharField(
-        label="Why it should be unblocked",
+        label=gettext_lazy("Why it should be unblocked"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     # A honeypot: hidden from people (and from screen readers), filled in by bots.
     website = forms.CharField(
-        label="Leave this empty",
+        label=gettext_lazy("Leave this empty"),
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
@@ -106,7 +114,8 @@ class UnblockRequestForm(forms.Form):
             return parse_lookup(self.cleaned_data["value"]).value
         except IndicatorError as e:
             raise ValidationError(
-                f"Give a domain name, a URL or an IP address ({e}).", code=e.code
+                _("Give a domain name, a URL or an IP address (%(error)s).") % {"error": e},
+                code=e.code,
             ) from e
 
 
@@ -284,7 +293,7 @@ def unblock_request(request: HttpRequest) -> HttpResponse:
         if _over_limit(request):
             form.add_error(
                 None,
-                "Too many requests from your address in the last hour. Please try again later.",
+                _("Too many requests from your address in the last hour. Please try again later."),
             )
             return render(
                 request, "enforcement/public/unblock_form.html", {"form": form}, status=429

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from reports import clustering
 from reports.indicators import host_of, normalise
@@ -43,6 +45,24 @@ WIDE_PREFIX = {4: 24, 6: 48}
 # one brand, e.g. yts.mx and yts.ag, count as one site: one operation may own many names).
 SHARED_HOSTING_MIN_SITES = 2
 SHARED_HOSTING_NAMES_SHOWN = 5
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _fill(message: str, params: dict) -> str:
+    return gettext(message) % params
+
+
+_lazy_fill = lazy(_fill, str)
+
+
+def _words(message: str, **params) -> str:
+    """`message` (marked with gettext_noop) with its placeholders filled in, read in the language
+    active whenever it is read: the check shows a hit or a warning in the issuer's language, the
+    API in English, and `services` stores it in English. A lazy value within `params` is read
+    in that language too."""
+    return _lazy_fill(message, params)
 
 
 # --------------------------------------------------------------------------- the rules
@@ -195,21 +215,33 @@ class ProtectedHit:
     value: str
     entry: str  # the protected entry's value, e.g. "104.16.0.0/13" or "google.com"
     provider: str
-    reason: str  # for people, e.g. "covered by protected network 104.16.0.0/13 (Cloudflare)"
+    # For people, e.g. "covered by protected network 104.16.0.0/13 (Cloudflare)"; lazy: read in
+    # the language active when it is shown.
+    reason: str
 
 
 def _domain_reason(domain: ProtectedDomain, relation: str) -> str:
-    where = f"{domain.name} ({domain.provider})"
+    where = {"name": domain.name, "provider": domain.provider}
     if relation == "equal":
-        return f"is the protected name {where}"
+        return _words(gettext_noop("is the protected name %(name)s (%(provider)s)"), **where)
     if relation == "under":
-        return f"is under the protected name {where}"
-    return f"is a parent of the protected name {where}, which a wildcard block would also block"
+        return _words(gettext_noop("is under the protected name %(name)s (%(provider)s)"), **where)
+    return _words(
+        gettext_noop(
+            "is a parent of the protected name %(name)s (%(provider)s), which a wildcard block "
+            "would also block"
+        ),
+        **where,
+    )
 
 
 def _network_reason(protected: ProtectedNetwork, relation: str) -> str:
-    verb = "covered by" if relation == "covered" else "contains"
-    return f"{verb} protected network {protected.entry} ({protected.provider})"
+    where = {"entry": protected.entry, "provider": protected.provider}
+    if relation == "covered":
+        return _words(
+            gettext_noop("covered by protected network %(entry)s (%(provider)s)"), **where
+        )
+    return _words(gettext_noop("contains protected network %(entry)s (%(provider)s)"), **where)
 
 
 def _url_address(value: str) -> IPAddress:
@@ -248,12 +280,18 @@ def _hit(kind: str, value: str, rules: ProtectedRules) -> ProtectedHit | None:
             if found is None:
                 return None
             domain = found[0]
-            reason = f"its host {host} {_domain_reason(*found)}"
+            reason = _words(
+                gettext_noop("its host %(host)s %(reason)s"),
+                host=host,
+                reason=_domain_reason(*found),
+            )
             return ProtectedHit(kind, value, domain.name, domain.provider, reason)
         protected = rules.address_match(_url_address(value))
         if protected is None:
             return None
-        reason = f"its host is {_network_reason(protected, 'covered')}"
+        reason = _words(
+            gettext_noop("its host is %(reason)s"), reason=_network_reason(protected, "covered")
+        )
         return ProtectedHit(kind, value, protected.entry, protected.provider, reason)
     return None
 
@@ -327,33 +365,48 @@ def load_protected_rules() -> ProtectedRules:
 # --------------------------------------------------------------------------- warnings
 
 
-SHARED_ADDRESS = (
+# Lazy, like every warning here: read in the language of whoever reads them (see _words).
+SHARED_ADDRESS = gettext_lazy(
     "an IP address may be shared by unrelated sites (shared hosting, CDNs): "
     "blocking it blocks all of them"
 )
-SHARED_NETWORK = (
+SHARED_NETWORK = gettext_lazy(
     "a network's addresses may be shared by unrelated sites (shared hosting, CDNs): "
     "blocking it blocks all of them"
 )
-SHARED_URL_ADDRESS = (
+SHARED_URL_ADDRESS = gettext_lazy(
     "this URL's host is an IP address, which may be shared by unrelated sites: "
     "an ISP that blocks by address blocks all of them"
 )
 
 # What blocking a warning-listed value does, by the label reports.clustering gives it.
 _EFFECTS: tuple[tuple[str, str], ...] = (
-    ("free-hosting parent", "blocks every site under it"),
+    ("free-hosting parent", gettext_noop("blocks every site under it")),
     ("public suffix", ""),  # its text already says so
-    ("major platform", "blocks that platform's service for everyone"),
-    ("shared CDN", "may block unrelated sites delivered through it"),
-    ("overlaps shared anycast range", "blocks unrelated sites served from that range"),
-    ("shared anycast range", "blocks unrelated sites served from that range"),
+    ("major platform", gettext_noop("blocks that platform's service for everyone")),
+    ("shared CDN", gettext_noop("may block unrelated sites delivered through it")),
+    (
+        "overlaps shared anycast range",
+        gettext_noop("blocks unrelated sites served from that range"),
+    ),
+    ("shared anycast range", gettext_noop("blocks unrelated sites served from that range")),
 )
 
 
 def _listed_warning(listed: str, blocked: str) -> str:
-    effect = next((e for label, e in _EFFECTS if listed.startswith(label)), "affects others")
-    return f"{listed}: blocking {blocked} {effect}" if effect else listed
+    effect = next(
+        (e for label, e in _EFFECTS if listed.startswith(label)), gettext_noop("affects others")
+    )
+    if not effect:
+        return listed
+    return _words(
+        # Translators: %(listed)s is why the value is on the warning list (in English), e.g.
+        # "free-hosting parent (blogspot.com)"; %(effect)s e.g. "blocks every site under it".
+        gettext_noop("%(listed)s: blocking %(blocked)s %(effect)s"),
+        listed=listed,
+        blocked=blocked,
+        effect=gettext_lazy(effect),
+    )
 
 
 def _size_warning(network: IPNetwork) -> str | None:
@@ -361,7 +414,11 @@ def _size_warning(network: IPNetwork) -> str | None:
         return None
     bits = network.max_prefixlen - network.prefixlen
     size = f"{network.num_addresses:,}" if network.version == 4 else f"2^{bits}"
-    return f"wide network: {network} covers {size} addresses"
+    return _words(
+        gettext_noop("wide network: %(network)s covers %(size)s addresses"),
+        network=str(network),
+        size=size,
+    )
 
 
 def _static_warnings(kind: str, value: str) -> list[str]:
@@ -386,12 +443,13 @@ def _static_warnings(kind: str, value: str) -> list[str]:
             warnings.append(SHARED_URL_ADDRESS)
             listed = clustering.is_warning_listed("url", value)  # an anycast literal address
             if listed is not None:
-                warnings.append(_listed_warning(listed, "this URL's host"))
+                warnings.append(_listed_warning(listed, gettext_lazy("this URL's host")))
         else:
             # The host, not the URL: an ISP that cannot filter HTTPS by path blocks the name.
             listed = clustering.is_warning_listed("domain", host)
             if listed is not None:
-                warnings.append(_listed_warning(listed, f"this URL's host {host} by name"))
+                blocked = _words(gettext_noop("this URL's host %(host)s by name"), host=host)
+                warnings.append(_listed_warning(listed, blocked))
     return warnings
 
 
@@ -475,14 +533,23 @@ def _sharing(targets: list[Target], viewer) -> dict[Target, _Sharing]:
 
 
 def _sharing_warning(kind: str, sharing: _Sharing) -> str:
-    what = "addresses in this network" if kind == "cidr" else "this address"
-    names = ", ".join(sharing.names)
+    what = (
+        gettext_lazy("addresses in this network")
+        if kind == "cidr"
+        else gettext_lazy("this address")
+    )
+    names: str = ", ".join(sharing.names)
     more = sharing.domains - len(sharing.names)
     if more > 0:
-        names += f" and {more} more"
-    return (
-        f"shared hosting: the hub's reports link {what} with {sharing.domains} registrable "
-        f"domains ({names}); blocking it blocks all of them and any other site hosted there"
+        names = _words(gettext_noop("%(names)s and %(count)s more"), names=names, count=more)
+    return _words(
+        gettext_noop(
+            "shared hosting: the hub's reports link %(what)s with %(count)s registrable "
+            "domains (%(names)s); blocking it blocks all of them and any other site hosted there"
+        ),
+        what=what,
+        count=sharing.domains,
+        names=names,
     )
 
 

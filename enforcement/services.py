@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from hub.models import Event, publish
 from members.models import Organization
@@ -111,8 +112,11 @@ def _protected_errors(targets: list[TargetInput], hits: list[ProtectedHit]) -> d
     return {
         i: {
             "value": [
-                f"{by_value[(t.kind, t.value)].reason}: it can be ordered only with an "
-                "explicit override of the protected list and a justification."
+                _(
+                    "%(reason)s: it can be ordered only with an explicit override of the "
+                    "protected list and a justification."
+                )
+                % {"reason": by_value[(t.kind, t.value)].reason}
             ]
         }
         for i, t in enumerate(targets)
@@ -127,8 +131,11 @@ def _check_override(
         errors["targets"] = _protected_errors(sent, hits)
     if data.override_protected and len(data.justification.strip()) < MIN_JUSTIFICATION:
         errors["justification"] = [
-            f"Overriding the protected list needs a justification of at least "
-            f"{MIN_JUSTIFICATION} characters; it is recorded with the order."
+            _(
+                "Overriding the protected list needs a justification of at least "
+                "%(count)s characters; it is recorded with the order."
+            )
+            % {"count": MIN_JUSTIFICATION}
         ]
 
 
@@ -136,7 +143,9 @@ def _check_isps(data: OrderInput, errors: dict) -> list[Organization]:
     if data.isps is None:
         isps = list(default_isps(data.country))
         if not isps:
-            errors["isps"] = [f"No active telco member in {data.country} to address."]
+            errors["isps"] = [
+                _("No active telco member in %(country)s to address.") % {"country": data.country}
+            ]
         return isps
     wrong = sorted(
         o.slug
@@ -145,43 +154,49 @@ def _check_isps(data: OrderInput, errors: dict) -> list[Organization]:
     )
     if wrong:
         errors["isps"] = [
-            f"Not active telco members in {data.country}: {', '.join(wrong)}.",
+            _("Not active telco members in %(country)s: %(slugs)s.")
+            % {"country": data.country, "slugs": ", ".join(wrong)},
         ]
     if not data.isps:
-        errors["isps"] = ["Address at least one ISP, or leave it out to address them all."]
+        errors["isps"] = [_("Address at least one ISP, or leave it out to address them all.")]
     return list({o.pk: o for o in data.isps}.values())
 
 
 def _check_dates(data: OrderInput, now: datetime, errors: dict) -> None:
     if data.deadline <= now:
-        errors["deadline"] = ["The compliance deadline must be in the future."]
+        errors["deadline"] = [_("The compliance deadline must be in the future.")]
     if data.valid_until is not None:
         if data.valid_until <= now:
-            errors["valid_until"] = ["The order must end in the future."]
+            errors["valid_until"] = [_("The order must end in the future.")]
         elif data.valid_until <= data.deadline:
-            errors["valid_until"] = ["The order would end before the ISPs must comply."]
+            errors["valid_until"] = [_("The order would end before the ISPs must comply.")]
 
 
 def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
     issuer = actor.organization
     if not may_issue(issuer):
-        raise PermissionDenied("Only a regulator or law-enforcement member issues blocking orders.")
+        raise PermissionDenied(
+            _("Only a regulator or law-enforcement member issues blocking orders.")
+        )
     now = timezone.now()
     sent = data.targets
     data.targets = _dedupe(sent)
     errors: dict = {}
     if data.country != issuer.country:
-        errors["country"] = [f"You may issue orders only for your country ({issuer.country})."]
+        errors["country"] = [
+            _("You may issue orders only for your country (%(country)s).")
+            % {"country": issuer.country}
+        ]
     if not data.targets:
-        errors["targets"] = ["An order needs at least one target."]
+        errors["targets"] = [_("An order needs at least one target.")]
     elif len(data.targets) > MAX_TARGETS:
-        errors["targets"] = [f"At most {MAX_TARGETS:,} targets per order."]
+        errors["targets"] = [_too_many_targets()]
     if not data.reference.strip():
-        errors["reference"] = ["A reference is required."]
+        errors["reference"] = [_("A reference is required.")]
     elif BlockingOrder.objects.filter(issuer=issuer, reference=data.reference).exists():
-        errors["reference"] = ["You already issued an order with this reference."]
+        errors["reference"] = [_("You already issued an order with this reference.")]
     if not data.legal_basis.strip():
-        errors["legal_basis"] = ["Name the legal basis of the order."]
+        errors["legal_basis"] = [_("Name the legal basis of the order.")]
     _check_dates(data, now, errors)
     isps = _check_isps(data, errors)
     visible = set(
@@ -190,7 +205,7 @@ def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
     # "Not visible" and "does not exist" read the same: reports are private to the policy.
     missing = sorted(set(data.reports) - visible)
     if missing:
-        errors["reports"] = [f"Unknown reports: {', '.join(map(str, missing))}."]
+        errors["reports"] = [_("Unknown reports: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]
     check = check_targets(data.targets, issuer) if data.targets else OrderCheck([], {})
     _check_override(data, check.protected, errors, sent)
     if errors:
@@ -258,22 +273,25 @@ def _add_targets(
     warnings: dict[tuple[str, str], list[str]],
     now: datetime,
 ) -> list[OrderTarget]:
-    return OrderTarget.objects.bulk_create(
-        [
-            OrderTarget(
-                order=order,
-                kind=t.kind,
-                value=t.value,
-                added_at=now,
-                protected_match=hits[(t.kind, t.value)].reason[:300]
-                if (t.kind, t.value) in hits
-                else "",
-                warnings=warnings.get((t.kind, t.value), []),
-            )
-            for t in targets
-        ],
-        batch_size=5000,
-    )
+    # The safeguards' words are lazy (read in the language of whoever reads them); what the
+    # order keeps is English, the API's language, whichever language the issuer's page spoke.
+    with translation.override("en"):
+        return OrderTarget.objects.bulk_create(
+            [
+                OrderTarget(
+                    order=order,
+                    kind=t.kind,
+                    value=t.value,
+                    added_at=now,
+                    protected_match=str(hits[(t.kind, t.value)].reason)[:300]
+                    if (t.kind, t.value) in hits
+                    else "",
+                    warnings=[str(w) for w in warnings.get((t.kind, t.value), [])],
+                )
+                for t in targets
+            ],
+            batch_size=5000,
+        )
 
 
 def is_urgent(order: BlockingOrder) -> bool:
@@ -324,7 +342,7 @@ def _locked(order: BlockingOrder) -> BlockingOrder:
 
 def _issuer_only(actor: Actor, order: BlockingOrder) -> None:
     if actor.organization is None or actor.organization.pk != order.issuer_id:
-        raise PermissionDenied("Only the issuing authority can do this.")
+        raise PermissionDenied(_("Only the issuing authority can do this."))
 
 
 def order_withdraw(*, actor: Actor, order: BlockingOrder) -> BlockingOrder:
@@ -336,7 +354,7 @@ def order_withdraw(*, actor: Actor, order: BlockingOrder) -> BlockingOrder:
         if order.withdrawn_at is not None:
             return order
         if order.announced_at is not None or order.issued_at <= now:
-            raise OrderStateError("The ISPs have been told of this order: lift it instead.")
+            raise OrderStateError(_("The ISPs have been told of this order: lift it instead."))
         order.withdrawn_at = now
         order.save(update_fields=["withdrawn_at"])
         audit(actor=actor, action="blocking_order.withdrawn", obj=order)
@@ -349,7 +367,23 @@ def _require_in_force(order: BlockingOrder, now: datetime, allow_pending: bool =
     if allow_pending:
         allowed.add(BlockingOrder.Status.PENDING)
     if status not in allowed:
-        raise OrderStateError(f"This order is {status.replace('_', ' ')}.")
+        raise OrderStateError(_state_refusal(status))
+
+
+def _state_refusal(status: str) -> str:
+    """Why a step is refused in `status`, in the active language."""
+    refusals = {
+        BlockingOrder.Status.PENDING: _("This order is pending."),
+        BlockingOrder.Status.IN_FORCE: _("This order is in force."),
+        BlockingOrder.Status.LIFTED: _("This order is lifted."),
+        BlockingOrder.Status.EXPIRED: _("This order is expired."),
+        BlockingOrder.Status.WITHDRAWN: _("This order is withdrawn."),
+    }
+    return refusals[status]
+
+
+def _too_many_targets() -> str:
+    return _("At most %(count)s targets per order.") % {"count": f"{MAX_TARGETS:,}"}
 
 
 def order_amend(
@@ -375,12 +409,12 @@ def order_amend(
         new = [t for t in targets if (t.kind, t.value) not in existing]
         errors: dict = {}
         if not targets:
-            errors["targets"] = ["Name at least one target to add."]
+            errors["targets"] = [_("Name at least one target to add.")]
         total = order.targets.count() + len(new)
         if total > MAX_TARGETS:
-            errors["targets"] = [f"At most {MAX_TARGETS:,} targets per order."]
+            errors["targets"] = [_too_many_targets()]
         if deadline is not None and deadline <= now:
-            errors["deadline"] = ["The compliance deadline must be in the future."]
+            errors["deadline"] = [_("The compliance deadline must be in the future.")]
         fresh = {(t.kind, t.value) for t in new}
         check = OrderCheck(
             protected=[h for h in checked.protected if (h.kind, h.value) in fresh],
@@ -472,9 +506,10 @@ def order_lift(
             present = set(live.values_list("kind", "value"))
             unknown = sorted(f"{k}:{v}" for k, v in wanted - present)
             if unknown:
-                raise InvalidOrder(
-                    {"targets": [f"Not in force in this order: {', '.join(unknown[:20])}."]}
-                )
+                message = _("Not in force in this order: %(targets)s.") % {
+                    "targets": ", ".join(unknown[:20])
+                }
+                raise InvalidOrder({"targets": [message]})
             ids = [
                 pk
                 for pk, kind, value in live.values_list("pk", "kind", "value")
@@ -520,14 +555,10 @@ def order_renew(
         _require_in_force(order, now, allow_pending=True)
         new_end = valid_until or now + _lapse()
         if new_end <= order.ends_at:
-            raise InvalidOrder(
-                {
-                    "valid_until": [
-                        "A renewal must end after the current end "
-                        f"({order.ends_at:%Y-%m-%d %H:%M} UTC)."
-                    ]
-                }
-            )
+            message = _("A renewal must end after the current end (%(end)s UTC).") % {
+                "end": f"{order.ends_at:%Y-%m-%d %H:%M}"
+            }
+            raise InvalidOrder({"valid_until": [message]})
         renewal = OrderRenewal.objects.create(
             order=order,
             renewed_at=now,
@@ -557,7 +588,7 @@ def _my_compliance(actor: Actor, order: BlockingOrder) -> Compliance:
     org = actor.organization
     row = Compliance.objects.select_for_update().filter(order=order, isp=org).first()
     if row is None:
-        raise PermissionDenied("Only an ISP this order addresses can answer it.")
+        raise PermissionDenied(_("Only an ISP this order addresses can answer it."))
     return row
 
 
@@ -621,14 +652,18 @@ def compliance_reject(
         row = _my_compliance(actor, order)  # who asks comes before what they wrote
         errors: dict = {}
         if reason not in Compliance.Reason.values:
-            errors["reason"] = [f"One of: {', '.join(Compliance.Reason.values)}."]
+            errors["reason"] = [
+                _("One of: %(values)s.") % {"values": ", ".join(Compliance.Reason.values)}
+            ]
         if reason == Compliance.Reason.OTHER and not detail.strip():
-            errors["detail"] = ["Say why, when the reason is 'other'."]
+            errors["detail"] = [_("Say why, when the reason is 'other'.")]
         if errors:
             raise InvalidOrder(errors)
         _require_in_force(order, now)
         if row.state == Compliance.State.IMPLEMENTED:
-            raise OrderStateError("You confirmed implementing this order; it cannot be rejected.")
+            raise OrderStateError(
+                _("You confirmed implementing this order; it cannot be rejected.")
+            )
         if row.state == Compliance.State.REJECTED:
             return row
         row.state = Compliance.State.REJECTED

@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reports.indicators import URL_SCHEMES, IndicatorError, normalise
 
@@ -40,11 +42,17 @@ from .models import (
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 REGISTER_PAGE_SIZE = 100
 KIND_LABELS: dict[str, str] = {
-    TargetKind.DOMAIN: "Domain",
-    TargetKind.URL: "URL",
-    TargetKind.IPV4: "IPv4 address",
-    TargetKind.IPV6: "IPv6 address",
-    TargetKind.CIDR: "IP range (CIDR)",
+    TargetKind.DOMAIN: gettext_lazy("Domain"),
+    TargetKind.URL: gettext_lazy("URL"),
+    TargetKind.IPV4: gettext_lazy("IPv4 address"),
+    TargetKind.IPV6: gettext_lazy("IPv6 address"),
+    TargetKind.CIDR: gettext_lazy("IP range (CIDR)"),
+}
+# What a register entry's `state` reads as on the pages (the CSV keeps the English values).
+STATE_LABELS: dict[str, str] = {
+    "in force": gettext_lazy("in force"),
+    "lifted": gettext_lazy("lifted"),
+    "expired": gettext_lazy("expired"),
 }
 
 # ---------------------------------------------------------------------------- the lookup
@@ -169,15 +177,19 @@ def why(lookup: Lookup, entry: OrderTarget) -> str:
     """Why `entry` blocks what was asked about, in words."""
     if entry.kind == TargetKind.DOMAIN:
         if entry.value == lookup.host:
-            return "This domain is blocked, with every name under it."
-        return f"Its parent domain {entry.value} is blocked, with every name under it."
+            return _("This domain is blocked, with every name under it.")
+        return _("Its parent domain %(domain)s is blocked, with every name under it.") % {
+            "domain": entry.value
+        }
     if entry.kind == TargetKind.CIDR:
-        return f"The address range {entry.value} is blocked, and it includes this address."
+        return _("The address range %(range)s is blocked, and it includes this address.") % {
+            "range": entry.value
+        }
     if entry.kind in (TargetKind.IPV4, TargetKind.IPV6):
-        return "This IP address is blocked."
+        return _("This IP address is blocked.")
     if entry.value == lookup.value:
-        return "This URL is blocked."
-    return "A URL on this host is blocked (the rest of the site is not, unless listed here)."
+        return _("This URL is blocked.")
+    return _("A URL on this host is blocked (the rest of the site is not, unless listed here).")
 
 
 def public_matches(lookup: Lookup, *, at: datetime | None = None) -> list[OrderTarget]:
@@ -212,6 +224,10 @@ class RegisterRow:
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
 
 
 def register_entries(
@@ -299,18 +315,21 @@ class Figures:
 
 
 def duration_text(delta: timedelta) -> str:
-    """`3 d 4 h`, `2 h 05 min`, `7 min`, `40 s`: short, and exact enough for a median."""
+    """`3 d 4 h`, `2 h 05 min`, `7 min`, `40 s`: short, and exact enough for a median. In the
+    active language (the figures page reads it as it renders)."""
     seconds = max(int(delta.total_seconds()), 0)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
+        # Translators: a duration in days and hours, e.g. "3 d 4 h".
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes:02d} min"
+        # Translators: a duration in hours and minutes (two digits), e.g. "2 h 05 min".
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": f"{minutes:02d}"}
     if minutes:
-        return f"{minutes} min"
-    return f"{seconds} s"
+        return _("%(minutes)s min") % {"minutes": minutes}
+    return _("%(seconds)s s") % {"seconds": seconds}
 
 
 def _issued(at: datetime):

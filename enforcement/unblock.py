@@ -20,6 +20,8 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hub.models import Event, publish
 from members.models import Organization
@@ -36,14 +38,14 @@ MIN_ANSWER = 10
 class Relation(models.TextChoices):
     """How the requester relates to the blocked name (kept on the request as text)."""
 
-    SITE_OWNER = "site_owner", "Site owner or operator"
-    HOSTING_PROVIDER = "hosting_provider", "Hosting provider"
-    OTHER = "other", "Other"
+    SITE_OWNER = "site_owner", gettext_lazy("Site owner or operator")
+    HOSTING_PROVIDER = "hosting_provider", gettext_lazy("Hosting provider")
+    OTHER = "other", gettext_lazy("Other")
 
 
 class Decision(models.TextChoices):
-    UPHELD = UnblockRequest.Status.UPHELD.value, "Upheld: unblock"
-    DISMISSED = UnblockRequest.Status.DISMISSED.value, "Dismissed: the block stays"
+    UPHELD = UnblockRequest.Status.UPHELD.value, gettext_lazy("Upheld: unblock")
+    DISMISSED = UnblockRequest.Status.DISMISSED.value, gettext_lazy("Dismissed: the block stays")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ def _lookup(value: str) -> Lookup:
     try:
         return parse_lookup(value)
     except IndicatorError as e:
-        raise ValidationError({"value": [f"Not a domain, URL or IP address: {e}."]}) from e
+        message = _("Not a domain, URL or IP address: %(error)s.") % {"error": e}
+        raise ValidationError({"value": [message]}) from e
 
 
 def covering_orders(lookup: Lookup, *, at: datetime) -> list[BlockingOrder]:
@@ -80,14 +83,14 @@ def covering_orders(lookup: Lookup, *, at: datetime) -> list[BlockingOrder]:
 def request_submit(*, data: UnblockInput) -> UnblockRequest:
     """Records the request, opens one review per order in force that covers the name and tells
     each issuer (an inbox item and a webhook). The requester's acknowledgment reads the same
-    whatever matched."""
+    whatever matched. (The e-mails to the requester are in English for now.)"""
     lookup = _lookup(data.value)
     errors: dict[str, list[str]] = {}
     if data.relation not in Relation.values:
-        errors["relation"] = [f"One of: {', '.join(Relation.values)}."]
+        errors["relation"] = [_("One of: %(values)s.") % {"values": ", ".join(Relation.values)}]
     for field in ("name", "email", "message"):
         if not getattr(data, field).strip():
-            errors[field] = ["This field is required."]
+            errors[field] = [_("This field is required.")]
     if "email" not in errors:
         try:
             validate_email(data.email.strip())
@@ -186,13 +189,14 @@ def review_answer(
     requester is e-mailed the decision and the answer."""
     org: Organization | None = actor.organization
     if org is None or org.pk != review.order.issuer_id:
-        raise PermissionDenied("Only the issuing authority answers an unblock request.")
+        raise PermissionDenied(_("Only the issuing authority answers an unblock request."))
     errors: dict[str, list[str]] = {}
     if decision not in Decision.values:
-        errors["decision"] = [f"One of: {', '.join(Decision.values)}."]
+        errors["decision"] = [_("One of: %(values)s.") % {"values": ", ".join(Decision.values)}]
     if len(answer.strip()) < MIN_ANSWER:
         errors["answer"] = [
-            f"Tell the requester why, in {MIN_ANSWER} characters or more: they receive it."
+            _("Tell the requester why, in %(count)s characters or more: they receive it.")
+            % {"count": MIN_ANSWER}
         ]
     if errors:
         raise ValidationError(errors)
@@ -206,7 +210,8 @@ def review_answer(
         )
         if review.status != UnblockRequest.Status.OPEN:
             raise OrderStateError(
-                f"This unblock request was already answered ({review.get_status_display()})."
+                _("This unblock request was already answered (%(status)s).")
+                % {"status": review.get_status_display()}
             )
         lifted = _lift_matching(actor, review, now) if decision == Decision.UPHELD else []
         review.status = decision

@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from members.models import Organization, Scope
@@ -21,17 +23,18 @@ from members.services import Actor
 from . import unblock
 from .models import UnblockRequest
 from .services import OrderStateError
+from .transparency import KIND_LABELS
 
 PAGE_SIZE = 50
 
 
 class AnswerForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Decision", choices=unblock.Decision.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Decision"), choices=unblock.Decision.choices, widget=forms.RadioSelect
     )
     answer = forms.CharField(
-        label="Answer to the requester",
-        help_text="E-mailed to the requester with the decision.",
+        label=gettext_lazy("Answer to the requester"),
+        help_text=gettext_lazy("E-mailed to the requester with the decision."),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
@@ -87,15 +90,20 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for field, msgs in e.message_dict.items():
                     form.add_error(field if field in form.fields else None, msgs)
             else:
-                messages.success(request, f"Answered: {review.get_status_display().lower()}.")
+                status = review.get_status_display().lower()
+                messages.success(request, _("Answered: %(status)s.") % {"status": status})
                 return redirect("unblock:detail", pk=review.pk)
+    entries = list(unblock.matching_entries(review))
+    for entry in entries:
+        entry.kind_label = KIND_LABELS.get(entry.kind, entry.kind)
     return render(
         request,
         "enforcement/unblock/detail.html",
         {
             "org": org,
             "review": review,
-            "entries": list(unblock.matching_entries(review)),
+            "kind_label": KIND_LABELS.get(review.request.kind, review.request.kind),
+            "entries": entries,
             "relation": dict(unblock.Relation.choices).get(
                 review.request.relation, review.request.relation
             ),

@@ -5,6 +5,7 @@ next to its field or line."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,8 +17,11 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from members.models import Organization, Scope
@@ -115,8 +119,11 @@ def _apply_order_errors(
             lines = []
             for index, detail in sorted(value.items()):
                 source = sources[index] if sources and 0 <= index < len(sources) else None
-                label = source.label if source else f"Target {index + 1}"
-                lines += [f"{label}: {message}" for message in _flatten(detail)]
+                label = source.label if source else _("Target %(number)s") % {"number": index + 1}
+                lines += [
+                    _("%(target)s: %(message)s") % {"target": label, "message": message}
+                    for message in _flatten(detail)
+                ]
             form.add_error("targets", lines)
             continue
         field = rename.get(key, key)
@@ -126,21 +133,49 @@ def _apply_order_errors(
 # ---------------------------------------------------------------------------- countdowns
 
 
+def countdown_words() -> dict[str, str]:
+    """The countdown's words in the active language, as patterns with %(name)s placeholders:
+    countdown_text fills them in here, and the page's script (_countdown_script.html, which
+    receives this dict) fills in the same placeholders each second, so the two stay in step."""
+    return {
+        # Translators: a countdown's amount of seconds, e.g. "40 s".
+        "seconds": _("%(seconds)s s"),
+        # Translators: a countdown's amount of minutes, e.g. "12 min".
+        "minutes": _("%(minutes)s min"),
+        # Translators: a countdown's amount of whole hours, e.g. "3 h".
+        "hours": _("%(hours)s h"),
+        # Translators: a countdown's amount of hours and minutes, e.g. "2 h 5 min".
+        "hours_minutes": _("%(hours)s h %(minutes)s min"),
+        # Translators: a countdown's amount of days, always 2 or more, e.g. "3 days".
+        "days": _("%(days)s days"),
+        # Translators: a deadline still ahead; %(amount)s is e.g. "12 min" or "2 h 5 min".
+        "left": _("%(amount)s left"),
+        # Translators: a deadline passed; %(amount)s is e.g. "3 min" or "2 days".
+        "overdue": _("overdue by %(amount)s"),
+    }
+
+
+def _seconds_to(deadline: datetime, now: datetime) -> int:
+    return int((deadline - now).total_seconds())
+
+
 def countdown_text(deadline: datetime, now: datetime) -> str:
     """The words of a countdown, "12 min left" or "overdue by 3 min": the same words the page's
-    script writes each second (keep the two in step)."""
-    seconds = int((deadline - now).total_seconds())
+    script writes each second from `countdown_words()` (keep the two in step)."""
+    words = countdown_words()
+    seconds = _seconds_to(deadline, now)
     late, s = seconds < 0, abs(seconds)
     if s < 60:
-        amount = f"{s} s"
+        amount = words["seconds"] % {"seconds": s}
     elif s < 90 * 60:
-        amount = f"{s // 60} min"
+        amount = words["minutes"] % {"minutes": s // 60}
     elif s < 48 * 3600:
         hours, minutes = divmod(s // 60, 60)
-        amount = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        pattern = words["hours_minutes"] if minutes else words["hours"]
+        amount = pattern % {"hours": hours, "minutes": minutes}
     else:
-        amount = f"{s // 86400} days"
-    return f"overdue by {amount}" if late else f"{amount} left"
+        amount = words["days"] % {"days": s // 86400}
+    return words["overdue" if late else "left"] % {"amount": amount}
 
 
 @dataclass(frozen=True)
@@ -152,8 +187,8 @@ class Countdown:
 
 def _countdown(deadline: datetime, now: datetime) -> Countdown:
     iso = deadline.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    text = countdown_text(deadline, now)
-    return Countdown(iso=iso, text=text, overdue=text.startswith("overdue"))
+    overdue = _seconds_to(deadline, now) < 0
+    return Countdown(iso=iso, text=countdown_text(deadline, now), overdue=overdue)
 
 
 # ---------------------------------------------------------------------------- rows
@@ -215,6 +250,29 @@ def _order_view(order: BlockingOrder, org: Organization, now: datetime) -> Order
     )
 
 
+def _safeguards_in_page_language(targets: list[OrderTarget], issuer: Organization) -> None:
+    """What a target records of the safeguards (its protected-list match, its warnings) is
+    English, as the API returns it. The page shows each in its own language wherever the
+    safeguards still word it the same today; a record they would now word otherwise (the
+    protected list or the reports changed since) is shown as recorded."""
+    recorded = [t for t in targets if t.protected_match or t.warnings]
+    if not recorded:
+        return
+    check = services.check_targets(
+        [services.TargetInput(t.kind, t.value) for t in recorded], issuer
+    )
+    reasons = {(h.kind, h.value): h.reason for h in check.protected}
+    with translation.override("en"):
+        english_reasons = {key: str(reason)[:300] for key, reason in reasons.items()}
+        english_warnings = {key: {str(w): w for w in ws} for key, ws in check.warnings.items()}
+    for t in recorded:
+        key = (t.kind, t.value)
+        if t.protected_match and english_reasons.get(key) == t.protected_match:
+            t.protected_match = reasons[key]
+        known = english_warnings.get(key, {})
+        t.warnings = [known.get(w, w) for w in t.warnings]
+
+
 def _reject_form(order: BlockingOrder) -> RejectForm:
     return RejectForm(prefix="reject", auto_id=f"id_reject_{order.pk}_%s")
 
@@ -255,6 +313,7 @@ def order_list(request):
             "may_write": may_write,
             "may_issue": may_write and services.may_issue(org),
             "is_isp": org.kind == Organization.Kind.TELCO,
+            "countdown_words": countdown_words(),
         },
     )
 
@@ -296,7 +355,7 @@ def _picker(org: Organization, query: str, selected: set[int]) -> list[tuple[obj
         else matches.order_by("-created_at", "-pk")
     )
     shown = [(t, True) for t in chosen] + [(t, False) for t in matches[:PICKER_SIZE]]
-    for t, _ in shown:
+    for t, _on in shown:
         t.kind_label = KIND_LABELS.get(t.kind, t.kind)
     return shown
 
@@ -306,7 +365,7 @@ def compose(request):
     org = _member_org(request)
     if not services.may_issue(org):
         return _forbidden(
-            request, org, "Only a regulator or law-enforcement member issues blocking orders."
+            request, org, _("Only a regulator or law-enforcement member issues blocking orders.")
         )
     if not _may_write(request.user):
         return _read_only(request, org)
@@ -337,9 +396,16 @@ def compose(request):
             rename = {"deadline": "deadline_at"} if custom else None
             _apply_order_errors(form, e.errors, sources, rename)
         else:
+            isps = order.compliance.count()
             messages.success(
                 request,
-                f"Order {order.reference} issued to {order.compliance.count()} ISP(s).",
+                # The English text keeps "ISP(s)" for one and many; translations may inflect.
+                ngettext(
+                    "Order %(reference)s issued to %(count)s ISP(s).",
+                    "Order %(reference)s issued to %(count)s ISP(s).",
+                    isps,
+                )
+                % {"reference": order.reference, "count": isps},
             )
             return redirect("enforcement:detail", pk=order.pk)
     if form.is_bound:
@@ -376,6 +442,8 @@ def _detail(request, org: Organization, pk: int, *, status: int = 200, **bound) 
     live, lifted = list(live_rows[:TARGETS_SHOWN]), list(lifted_rows[:TARGETS_SHOWN])
     for t in live + lifted:
         t.kind_label = KIND_LABELS.get(t.kind, t.kind)
+    if view.issued_by_us:  # only the issuer is shown what the safeguards recorded
+        _safeguards_in_page_language(live, org)
     live_count = len(live) if len(live) < TARGETS_SHOWN else live_rows.count()
     lifted_count = len(lifted) if len(lifted) < TARGETS_SHOWN else lifted_rows.count()
     issuer_acts = view.issued_by_us and may_write and view.status in LIVE_STATUSES
@@ -395,6 +463,7 @@ def _detail(request, org: Organization, pk: int, *, status: int = 200, **bound) 
         "issuer_acts": issuer_acts,
         "may_withdraw": issuer_acts and view.status == BlockingOrder.Status.PENDING,
         "may_lift": issuer_acts and view.status == BlockingOrder.Status.IN_FORCE,
+        "countdown_words": countdown_words(),
     }
     if issuer_acts:
         context["amend_form"] = bound.get("amend_form") or AmendForm(prefix="amend")
@@ -408,8 +477,9 @@ def order_detail(request, pk: int):
     return _detail(request, _member_org(request), pk)
 
 
-def _step(request, pk: int, fn, *, done: str, **kwargs):
-    """Runs a workflow step that needs no form. Wrong party: 403; wrong state: a message."""
+def _step(request, pk: int, fn, *, done: Callable[[BlockingOrder], str], **kwargs):
+    """Runs a workflow step that needs no form (`done` words its success for the order). Wrong
+    party: 403; wrong state: a message."""
     org = _member_org(request)
     order = _visible_or_404(org, pk)
     if not _may_write(request.user):
@@ -424,7 +494,7 @@ def _step(request, pk: int, fn, *, done: str, **kwargs):
     except services.InvalidOrder as e:
         messages.error(request, " ".join(_flatten(e.errors)))
     else:
-        messages.success(request, done.format(order=order))
+        messages.success(request, done(order))
     return redirect(back)
 
 
@@ -435,7 +505,10 @@ def _step(request, pk: int, fn, *, done: str, **kwargs):
 @require_POST
 def acknowledge(request, pk: int):
     return _step(
-        request, pk, services.compliance_acknowledge, done="Order {order.reference}: acknowledged."
+        request,
+        pk,
+        services.compliance_acknowledge,
+        done=lambda order: _("Order %(reference)s: acknowledged.") % {"reference": order.reference},
     )
 
 
@@ -446,7 +519,9 @@ def confirm(request, pk: int):
         request,
         pk,
         services.compliance_confirm,
-        done="Order {order.reference}: implementation confirmed.",
+        done=lambda order: (
+            _("Order %(reference)s: implementation confirmed.") % {"reference": order.reference}
+        ),
     )
 
 
@@ -460,7 +535,7 @@ def reject(request, pk: int):
         form,
         services.compliance_reject,
         form_key="reject_form",
-        done=lambda row: f"Order {row.order.reference}: rejected.",
+        done=lambda row: _("Order %(reference)s: rejected.") % {"reference": row.order.reference},
     )
 
 
@@ -506,9 +581,14 @@ def amend(request, pk: int):
         services.order_amend,
         form_key="amend_form",
         done=lambda added: (
-            f"{len(added)} target(s) added; the ISPs were told again."
+            ngettext(
+                "%(count)s target(s) added; the ISPs were told again.",
+                "%(count)s target(s) added; the ISPs were told again.",
+                len(added),
+            )
+            % {"count": len(added)}
             if added
-            else "Nothing added: every target is already in force in this order."
+            else _("Nothing added: every target is already in force in this order.")
         ),
         targets=targets,
     )
@@ -524,7 +604,10 @@ def renew(request, pk: int):
         form,
         services.order_renew,
         form_key="renew_form",
-        done=lambda renewal: f"Renewed until {timezone.localtime(renewal.new_end):%Y-%m-%d %H:%M}.",
+        done=lambda renewal: (
+            _("Renewed until %(end)s.")
+            % {"end": date_format(timezone.localtime(renewal.new_end), "SHORT_DATETIME_FORMAT")}
+        ),
     )
 
 
@@ -539,18 +622,28 @@ def lift(request, pk: int):
     if not form.is_valid():
         return _detail(request, org, pk, lift_errors=_flatten(list(form.errors.values())))
     targets = form.to_inputs()
-    done = (
-        "Order {order.reference} lifted."
-        if targets is None
-        else f"{len(targets)} target(s) lifted from order {{order.reference}}."
-    )
+
+    def done(order: BlockingOrder) -> str:
+        if targets is None:
+            return _("Order %(reference)s lifted.") % {"reference": order.reference}
+        return ngettext(
+            "%(count)s target(s) lifted from order %(reference)s.",
+            "%(count)s target(s) lifted from order %(reference)s.",
+            len(targets),
+        ) % {"count": len(targets), "reference": order.reference}
+
     return _step(request, pk, services.order_lift, done=done, targets=targets)
 
 
 @login_required
 @require_POST
 def withdraw(request, pk: int):
-    return _step(request, pk, services.order_withdraw, done="Order {order.reference} withdrawn.")
+    return _step(
+        request,
+        pk,
+        services.order_withdraw,
+        done=lambda order: _("Order %(reference)s withdrawn.") % {"reference": order.reference},
+    )
 
 
 # ---------------------------------------------------------------------------- feeds
