@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import fragments, i18n_views, search_views, views
+from . import dashboard_views, fragments, i18n_views, search_views, views
 
 api_v1 = [
     path("", include("members.api.urls")),
@@ -12,7 +12,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard_views.dashboard, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", i18n_views.set_language, name="set_language"),
     path("search/", search_views.search_page, name="search"),

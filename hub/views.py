@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -14,11 +13,6 @@ from .health import health
 def healthz(request):
     ok, checks = health()
     return JsonResponse({"status": "ok" if ok else "down", **checks}, status=200 if ok else 503)
-
-
-@login_required
-def home(request):
-    return render(request, "hub/home.html", {"org": request.user.organization})
 
 
 def not_found(request, exception=None):
