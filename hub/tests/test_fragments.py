@@ -1,0 +1,29 @@
+"""Pieces of pages that htmx refreshes in place."""
+
+from __future__ import annotations
+
+import pytest
+
+from members.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_unread_badge_is_a_fragment_that_htmx_refreshes(client, owner, coparty):
+    from enforcement.tests.factories import order_by
+    from hub.models import Event
+    from members.tests.factories import OrganizationFactory
+    from reports import notify
+
+    authority = OrganizationFactory(slug="authority", kind="regulator", country="PE")
+    order = order_by(authority)
+    client.force_login(UserFactory(organization=coparty))
+    before = client.get("/fragments/unread/").content.decode()
+    notify.fan_out(Event.objects.get(type="blocking_order.issued", order=order))
+
+    after = client.get("/fragments/unread/", HTTP_HX_REQUEST="true").content.decode()
+    page = client.get("/reports/inbox/").content.decode()
+
+    assert 'hx-trigger="every 30s"' in before and ">1</span>" not in before
+    assert ">1</span>" in after
+    assert "htmx-2.0.11.min.js" in page
