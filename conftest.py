@@ -42,6 +42,15 @@ def pytest_configure(config) -> None:
     os.environ["REDIS_URL"] = settings.REDIS_URL
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_only_where_tested(request, settings) -> None:
+    """The 2FA requirement for org admins and staff (members/otp_middleware.py) is switched off
+    except in tests marked `two_factor`: `client.force_login` opens a session that never passed
+    a second factor, and the portal's tests are about other promises."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.OTP_REQUIRED_FOR_ADMINS = False
+
+
 @pytest.fixture
 def owner(db) -> Organization:
     return OrganizationFactory(slug="owner", kind="rightsholder", country="PE")

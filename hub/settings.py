@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    # Two-factor sign-in (TOTP apps, one-use backup codes): members/account_views.py.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "hub",
     "members",
     "reports",
@@ -57,10 +61,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "members.middleware.SuspendedOrganizationMiddleware",
     # After authentication: a signed-in person's own language and time zone win.
     "members.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (they say why a session ended): idle sign-out, then the 2FA requirement.
+    "members.idle_middleware.IdleTimeoutMiddleware",
+    "members.otp_middleware.TwoFactorRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -109,7 +117,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+# Sign-out after this many seconds without a request (members/idle_middleware.py); the
+# session still ends SESSION_COOKIE_AGE after sign-in however active it is.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=2 * 3600)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Org admins and hub staff must sign in with a second factor (members/otp_middleware.py).
+OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=True)
+OTP_TOTP_ISSUER = "Atalaya"
+# Staff may remove someone's device in the Django admin, never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# "lockout": failed sign-in counters (members/lockout.py) in PostgreSQL, shared by every web
+# worker, so the limits hold whatever worker a request lands on and whether or not Redis is up.
+# Its table is made by a migration (members 0005). MAX_ENTRIES is high so that a spray of
+# addresses cannot make the cache cull live lock-outs. "default" is Django's own default.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "lockout": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "members_lockout_cache",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
 
 LANGUAGE_CODE = "en"
 # The portal speaks English, Spanish and Brazilian Portuguese: chosen from the browser

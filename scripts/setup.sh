@@ -165,9 +165,33 @@ ensure_translations() {
   fi
 }
 
+# --- Browser tests -----------------------------------------------------------------------
+# hub/tests/browser drives the OS's Chromium through Playwright (never `playwright install`: the
+# machines reach only package registries, and the Debian package gets the OS's security updates).
+# The accessibility rules those tests run, axe-core, come pinned from the npm registry (`npm pack`
+# checks the registry's integrity hash) into the virtualenv: 650 KB of minified JavaScript that
+# the repository need not carry.
+AXE_VERSION=4.14.1
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  local dir="$VENV/share/axe"
+  [ -s "$dir/axe.min.js" ] && [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$AXE_VERSION" ] && return
+  command -v npm >/dev/null || apt_install npm
+  say "fetching axe-core $AXE_VERSION"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null)
+  tar -xzf "$tmp/axe-core-$AXE_VERSION.tgz" -C "$tmp" package/axe.min.js
+  mkdir -p "$dir"
+  mv "$tmp/package/axe.min.js" "$dir/axe.min.js"
+  echo "$AXE_VERSION" >"$dir/VERSION"
+  rm -rf "$tmp"
+}
+
 ensure_venv
 ensure_postgres
 ensure_redis
 ensure_unbound
 ensure_translations
+ensure_chromium
 say "ready: database ${DATABASE_URL:-$PG_URL_DEFAULT}, redis ${REDIS_URL:-$REDIS_URL_DEFAULT}"
