@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 
 from hub.vocabulary import TLP
 from members.models import APIKey, Organization, Scope, User, hash_api_key
@@ -77,6 +77,14 @@ def load_demo() -> list[tuple[str, str]]:
                 "scopes": list(Scope.values),
             },
         )
+    # Two-factor sign-in is required of org admins and staff: the demo gives them a known
+    # authenticator secret (members.otp_demo), so `make run` stays usable.
+    from members.otp_demo import ensure_demo_device
+
+    for user in User.objects.filter(email__endswith=".demo").filter(
+        models.Q(role=User.Role.ADMIN) | models.Q(is_staff=True)
+    ):
+        ensure_demo_device(user)
     _load_agreements_and_reports()
     _load_orders()
     return sign_ins
