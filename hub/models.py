@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
@@ -36,21 +37,24 @@ class Event(models.Model):
     """
 
     class Type(models.TextChoices):
-        REPORT_SHARED = "report.shared"
-        REPORT_UPDATED = "report.updated"
-        TARGET_CORROBORATED = "target.corroborated"
-        AGREEMENT_PROPOSED = "agreement.proposed"
-        AGREEMENT_SIGNED = "agreement.signed"
-        AGREEMENT_ACTIVE = "agreement.active"
-        AGREEMENT_SUSPENDED = "agreement.suspended"
-        AGREEMENT_TERMINATED = "agreement.terminated"
-        AGREEMENT_EXPIRING = "agreement.expiring"
-        BLOCKING_ORDER_ISSUED = "blocking_order.issued"
-        BLOCKING_ORDER_AMENDED = "blocking_order.amended"
-        BLOCKING_ORDER_OVERDUE = "blocking_order.overdue"
-        BLOCKING_ORDER_LIFTED = "blocking_order.lifted"
+        REPORT_SHARED = "report.shared", _("A report was shared with you")
+        REPORT_UPDATED = "report.updated", _("A report was updated")
+        TARGET_CORROBORATED = "target.corroborated", _("Another member reported your target")
+        AGREEMENT_PROPOSED = "agreement.proposed", _("Agreement proposed")
+        AGREEMENT_SIGNED = "agreement.signed", _("Agreement signed")
+        AGREEMENT_ACTIVE = "agreement.active", _("Agreement in force")
+        AGREEMENT_SUSPENDED = "agreement.suspended", _("Agreement suspended")
+        AGREEMENT_TERMINATED = "agreement.terminated", _("Agreement terminated")
+        AGREEMENT_EXPIRING = "agreement.expiring", _("Agreement expiring soon")
+        BLOCKING_ORDER_ISSUED = "blocking_order.issued", _("Blocking order issued")
+        BLOCKING_ORDER_AMENDED = "blocking_order.amended", _("Blocking order amended")
+        BLOCKING_ORDER_OVERDUE = "blocking_order.overdue", _("Blocking order overdue")
+        BLOCKING_ORDER_LIFTED = "blocking_order.lifted", _("Blocking order lifted")
         # Not in SPEC's list: an issuer is told that a third party asked for an unblock.
-        BLOCKING_ORDER_UNBLOCK_REQUESTED = "blocking_order.unblock_requested"
+        BLOCKING_ORDER_UNBLOCK_REQUESTED = (
+            "blocking_order.unblock_requested",
+            _("Unblock request received"),
+        )
 
     type = models.CharField(max_length=40, choices=Type.choices)
     # The organisation whose action caused it: never told of its own action.

@@ -5,18 +5,19 @@ them, and `members` must not import `reports`.
 """
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
-    IPTV = "iptv", "Pirate IPTV"
-    LIVE_SPORTS = "live_sports", "Live sports restream"
-    STREAM_RIPPING = "stream_ripping", "Stream ripping"
-    STREAMING_SITE = "streaming_site", "Streaming site"
-    TORRENT = "torrent", "Torrent"
-    CYBERLOCKER = "cyberlocker", "Cyberlocker"
-    APP = "app", "Pirate app"
-    DEVICE = "device", "Device"
-    OTHER = "other", "Other"
+    IPTV = "iptv", pgettext_lazy("report category", "Pirate IPTV")
+    LIVE_SPORTS = "live_sports", pgettext_lazy("report category", "Live sports restream")
+    STREAM_RIPPING = "stream_ripping", pgettext_lazy("report category", "Stream ripping")
+    STREAMING_SITE = "streaming_site", pgettext_lazy("report category", "Streaming site")
+    TORRENT = "torrent", pgettext_lazy("report category", "Torrent")
+    CYBERLOCKER = "cyberlocker", pgettext_lazy("report category", "Cyberlocker")
+    APP = "app", pgettext_lazy("report category", "Pirate app")
+    DEVICE = "device", pgettext_lazy("report category", "Device")
+    OTHER = "other", pgettext_lazy("report category", "Other")
 
 
 class TLP(models.IntegerChoices):
