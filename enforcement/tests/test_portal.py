@@ -709,3 +709,20 @@ def test_the_isp_inbox_links_to_the_order_it_was_told_of(client, authority, copa
 
     assert f'href="/orders/{order.pk}/"' in page
     assert api[0]["type"] == "blocking_order.issued" and api[0]["order"] == order.pk
+
+
+def test_an_isps_one_click_answer_updates_the_page_in_place_with_htmx(client, authority, coparty):
+    order = order_by(authority)
+    client.force_login(UserFactory(organization=coparty, role="analyst"))
+
+    page = client.get("/orders/").content.decode()
+    answer = client.post(
+        f"/orders/{order.pk}/acknowledge/",
+        {"next": "/orders/"},
+        HTTP_HX_REQUEST="true",
+        follow=True,
+    )
+
+    assert f'hx-post="/orders/{order.pk}/acknowledge/"' in page and 'hx-select="main"' in page
+    assert answer.status_code == 200 and "<main>" in answer.content.decode()
+    assert Compliance.objects.get(order=order, isp=coparty).state == "acknowledged"

@@ -1,0 +1,32 @@
+"""htmx in a real browser: answers and filters update the page in place, without a reload."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from enforcement.models import Compliance
+from enforcement.tests.factories import order_by
+from members.tests.factories import UserFactory
+
+from .steps import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_isp_acknowledges_an_order_in_place_without_reloading_the_page(
+    new_page, authority, coparty
+):
+    order = order_by(authority, reference="APIN-HTMX-1")
+    email = UserFactory(organization=coparty, email="analyst@isp.example").email
+    page = new_page("desktop")
+    sign_in(page, email)
+    page.goto("/orders/")
+    # A mark on the window survives an in-place swap and dies with a full page load.
+    page.evaluate("window.__stillTheSamePage = true")
+
+    page.get_by_role("button", name="Acknowledge order APIN-HTMX-1").click()
+
+    expect(page.get_by_role("button", name="Acknowledge order APIN-HTMX-1")).to_have_count(0)
+    assert page.evaluate("window.__stillTheSamePage === true")
+    assert Compliance.objects.get(order=order, isp=coparty).state == "acknowledged"
