@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,3 +44,21 @@ def write_section(heading: str, lines: list[str]) -> None:
         text = text.rstrip() + "\n\n" + body
     out.write_text(text)
     print(body)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_database(base_url: str, name: str) -> None:
+    """Creates the benchmark's own database on the server of `base_url` if it is missing."""
+    import psycopg
+
+    admin = urlunsplit(urlsplit(base_url)._replace(path="/postgres")).replace(
+        "postgres://", "postgresql://", 1
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')

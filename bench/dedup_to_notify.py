@@ -12,7 +12,6 @@ import http.server
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,27 +31,13 @@ REDIS_URL = urlunsplit(
 ENV = dict(os.environ, DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, DEBUG="true", LOG_LEVEL="WARNING")
 os.environ.update(DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, DJANGO_SETTINGS_MODULE="hub.settings")
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import ensure_database, free_port  # noqa: E402
 
 AT_REST = int(os.environ.get("BENCH_AT_REST", "50"))
 BACKLOG = int(os.environ.get("BENCH_BACKLOG", "10000"))
 UNDER_LOAD = int(os.environ.get("BENCH_UNDER_LOAD", "20"))
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(BASE_DB)._replace(path="/postgres")).replace(
-        "postgres://", "postgresql://", 1
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'atalaya_bench'").fetchone():
-            conn.execute("CREATE DATABASE atalaya_bench")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Receiver:
@@ -95,7 +80,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    ensure_database()
+    ensure_database(BASE_DB, "atalaya_bench")
     import django
 
     django.setup()

@@ -36,23 +36,13 @@ os.environ.update(
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from common import ensure_database, free_port  # noqa: E402
+
 DOMAINS = int(os.environ.get("BENCH_FEED_DOMAINS", "100000"))
 ORDERS = 20
 RUNS = int(os.environ.get("BENCH_FEED_RUNS", "7"))
 POLLS = int(os.environ.get("BENCH_FEED_POLLS", "200"))
 HOSTS = ROOT.parent / "shared" / "data" / "piracy-domains.hosts"
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(BASE_DB)._replace(path="/postgres")).replace(
-        "postgres://", "postgresql://", 1
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
 def domains(count: int) -> list[str]:
@@ -140,7 +130,7 @@ def median_min_max(values: list[float]) -> str:
 
 
 def main() -> None:
-    ensure_database()
+    ensure_database(BASE_DB, DB_NAME)
     import django
 
     django.setup()
@@ -151,8 +141,7 @@ def main() -> None:
     from django.utils import timezone
 
     from enforcement import feeds
-    from enforcement.api.blocklist import zone_origin
-    from enforcement.selectors import blocklist_entries, blocklist_version
+    from enforcement.selectors import blocklist_entries, blocklist_version, zone_origin
     from members.tests.factories import make_key
 
     call_command("migrate", verbosity=0)
@@ -178,7 +167,7 @@ def main() -> None:
     count = len(entries)
     connection.close()
 
-    port = _free_port()
+    port = free_port()
     workers = 3
     server = subprocess.Popen(
         [
@@ -253,14 +242,6 @@ def main() -> None:
         "once per change.",
     ]
     write_section("Blocklist feeds: RPZ and text for one ISP, and the 304", lines)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(http, url: str, timeout: float = 60) -> None:

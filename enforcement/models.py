@@ -106,15 +106,6 @@ class BlockingOrder(models.Model):
     def status(self) -> str:
         return self.status_at()
 
-    @property
-    def ended_at(self):
-        """When it stopped being in force (lifted or expired), or None."""
-        if self.withdrawn_at is not None:
-            return None
-        ends = [t for t in (self.lifted_at, self.ends_at) if t is not None]
-        end = min(ends)
-        return end if end <= timezone.now() else None
-
 
 class OrderTarget(models.Model):
     """One thing an order blocks. Lifting sets `lifted_at`; the row stays, for the register,

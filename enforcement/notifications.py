@@ -6,7 +6,7 @@ from __future__ import annotations
 from hub.models import Event
 from members.models import Organization
 
-from .models import BlockingOrder, Compliance, UnblockReview
+from .models import Compliance, UnblockReview
 
 
 class _Handler:
@@ -63,5 +63,3 @@ class _Handler:
 
 
 HANDLER = _Handler()
-
-__all__ = ["HANDLER", "BlockingOrder"]

@@ -4,8 +4,10 @@ an ISP's blocklist is computed from the timestamps of what its orders put in for
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
 from django.db.models import Prefetch, Q
@@ -15,7 +17,7 @@ from django.utils import timezone
 from members.models import Organization
 from reports.models import Report
 
-from .feeds import DNS_KINDS, FeedEntry
+from .feeds import FeedEntry
 from .models import BlockingOrder, Compliance, OrderTarget
 
 # Key of the PostgreSQL advisory lock that orders writes to blocklists against their reads.
@@ -132,10 +134,6 @@ def blocklist_etag(isp: Organization, version: datetime, variant: str) -> str:
     return f'"{digest[:32]}"'
 
 
-def dns_kinds() -> set[str]:
-    return set(DNS_KINDS)
-
-
 def blocklist_serial(isp: Organization, version: datetime) -> int:
     """A serial that increases with every new version served to `isp` (see BlocklistSerial)."""
     from .feeds import rpz_serial
@@ -154,3 +152,10 @@ def blocklist_serial(isp: Organization, version: datetime) -> int:
         state.version = version
         state.save(update_fields=["serial", "version"])
         return state.serial
+
+
+def zone_origin(isp: Organization) -> str:
+    """`<slug>.<BLOCKLIST_RPZ_ORIGIN>`; a slug is a valid DNS label once stripped of what a
+    slug allows and a label does not (underscores, a leading or trailing hyphen)."""
+    label = re.sub(r"[^a-z0-9-]", "-", isp.slug.lower()).strip("-")[:63] or f"isp-{isp.pk}"
+    return f"{label}.{settings.BLOCKLIST_RPZ_ORIGIN}"

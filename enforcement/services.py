@@ -23,7 +23,6 @@ from .models import (
     ComplianceStep,
     OrderRenewal,
     OrderTarget,
-    TargetKind,
 )
 from .safeguards import ProtectedHit, load_protected_rules, protected_hits, warnings_for
 from .selectors import feed_write_moment
@@ -741,7 +740,3 @@ def orders_announce_ended(*, now: datetime | None = None) -> int:
             )
             count += 1
     return count
-
-
-def target_kinds() -> list[str]:
-    return list(TargetKind.values)

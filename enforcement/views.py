@@ -28,7 +28,6 @@ from members.models import Organization, Scope
 from members.services import Actor
 
 from . import services
-from .api.blocklist import zone_origin
 from .feeds import DNS_KINDS
 from .forms import (
     KIND_LABELS,
@@ -44,7 +43,7 @@ from .forms import (
     target_sources,
 )
 from .models import BlockingOrder, Compliance, OrderTarget
-from .selectors import EPOCH, blocklist_version, order_targets, visible_orders
+from .selectors import EPOCH, blocklist_version, order_targets, visible_orders, zone_origin
 
 PAGE_SIZE = 50
 PICKER_SIZE = 50

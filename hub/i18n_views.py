@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.views.i18n import set_language as django_set_language
 
+from members.account_services import preferences_update
+
 
 def set_language(request):
     """Django's `set_language`, which also remembers the choice on the signed-in person (their
@@ -15,6 +17,5 @@ def set_language(request):
         and response.status_code in (302, 204)
         and response.cookies.get(settings.LANGUAGE_COOKIE_NAME) is not None
     ):
-        user.language = language
-        user.save(update_fields=["language"])
+        preferences_update(user=user, language=language, time_zone=user.time_zone)
     return response

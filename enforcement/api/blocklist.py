@@ -6,10 +6,8 @@ so a conditional request that matches answers 304 without reading a single entry
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
@@ -28,6 +26,7 @@ from ..selectors import (
     blocklist_serial,
     blocklist_version,
     feed_read_moment,
+    zone_origin,
 )
 
 CONTENT_TYPES = {
@@ -36,13 +35,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
 }
-
-
-def zone_origin(isp: Organization) -> str:
-    """`<slug>.<BLOCKLIST_RPZ_ORIGIN>`; a slug is a valid DNS label once stripped of what a
-    slug allows and a label does not (underscores, a leading or trailing hyphen)."""
-    label = re.sub(r"[^a-z0-9-]", "-", isp.slug.lower()).strip("-")[:63] or f"isp-{isp.pk}"
-    return f"{label}.{settings.BLOCKLIST_RPZ_ORIGIN}"
 
 
 def _kinds(request) -> set[str] | None:
