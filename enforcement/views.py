@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from hub.fragments import render_page_or_part
 from members.models import Organization, Scope
 from members.services import Actor
 
@@ -300,9 +301,11 @@ def order_list(request):
         rows.append(view)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    # A filter or the pager asks (with htmx) for the results only: nothing else changes.
+    return render_page_or_part(
         request,
         "enforcement/orders/list.html",
+        "enforcement/orders/_list_results.html",
         {
             "org": org,
             "filters": filters,
@@ -314,6 +317,7 @@ def order_list(request):
             "is_isp": org.kind == Organization.Kind.TELCO,
             "countdown_words": countdown_words(),
         },
+        target="order-results",
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from enforcement import services
 from enforcement.models import Compliance
-from enforcement.tests.factories import order_by
+from enforcement.tests.factories import as_actor, order_by
 from members.tests.factories import UserFactory
 
 from .steps import sign_in
@@ -30,3 +31,23 @@ def test_an_isp_acknowledges_an_order_in_place_without_reloading_the_page(
     expect(page.get_by_role("button", name="Acknowledge order APIN-HTMX-1")).to_have_count(0)
     assert page.evaluate("window.__stillTheSamePage === true")
     assert Compliance.objects.get(order=order, isp=coparty).state == "acknowledged"
+
+
+def test_an_order_filter_swaps_only_the_results_and_pushes_the_address(
+    new_page, authority, coparty
+):
+    order_by(authority, reference="APIN-HTMX-LIVE")
+    lifted = order_by(authority, reference="APIN-HTMX-LIFTED")
+    services.order_lift(actor=as_actor(authority), order=lifted, targets=None)
+    email = UserFactory(organization=authority, email="analyst@authority.example").email
+    page = new_page("desktop")
+    sign_in(page, email)
+    page.goto("/orders/")
+    page.evaluate("window.__stillTheSamePage = true")
+
+    page.get_by_label("Status").select_option("lifted")
+
+    expect(page.locator("#order-results").get_by_text("APIN-HTMX-LIVE")).to_have_count(0)
+    expect(page.locator("#order-results").get_by_text("APIN-HTMX-LIFTED")).to_have_count(1)
+    assert "status=lifted" in page.url
+    assert page.evaluate("window.__stillTheSamePage === true")

@@ -1,0 +1,149 @@
+"""The blocking-order pages with htmx: a filter or the pager swaps only the results, an issuer's
+step updates the page in place, and without htmx every page and form works as before.
+
+htmx's requests are told apart by their headers: `HX-Request: true`, and `HX-Target` naming the
+id of the element to swap (none when it swaps <main>, which has no id). The actors: an authority
+(a regulator in PE) that issues, the co-party (a PE telco it addresses) and an outsider (a BR
+telco, which sees nothing of a PE order)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from members.models import Organization
+from members.tests.factories import UserFactory
+
+from ..models import BlockingOrder
+from .factories import order_by
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("enforcement:list")
+REGISTER = reverse("transparency:register")
+
+
+def signed_in(client, org: Organization, role: str = "analyst"):
+    client.force_login(UserFactory(organization=org, role=role))
+    return client
+
+
+def htmx(target: str | None = None, **headers) -> dict:
+    """The headers htmx sends: HX-Target only when the element it swaps has an id."""
+    sent = {"HTTP_HX_REQUEST": "true", **headers}
+    if target:
+        sent["HTTP_HX_TARGET"] = target
+    return sent
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return html.unescape(response.content.decode())
+
+
+def varies_on_htmx(response) -> bool:
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",")}
+    return {"hx-request", "hx-target"} <= vary
+
+
+# --- the list's filters ---------------------------------------------------------------------
+
+
+def test_the_order_filters_ask_htmx_to_swap_only_the_results_and_push_the_address(
+    client, authority, coparty
+):
+    order_by(authority, reference="OURS-1")
+
+    content = text(signed_in(client, authority).get(LIST))
+
+    assert 'hx-get="/orders/"' in content and 'hx-target="#order-results"' in content
+    assert 'hx-select="#order-results"' in content and 'hx-push-url="true"' in content
+    assert '<div id="order-results">' in content and "OURS-1" in content
+
+
+def test_a_changed_order_filter_gets_only_the_matching_results_from_htmx(
+    client, authority, coparty
+):
+    order_by(authority, reference="OURS-1")
+    lifted = order_by(authority, reference="OURS-2")
+    signed_in(client, authority).post(
+        reverse("enforcement:lift", args=[lifted.pk]), {"whole": "on"}
+    )
+
+    response = client.get(LIST, {"status": "lifted"}, **htmx("order-results"))
+    part = text(response)
+
+    assert part.lstrip().startswith('<div id="order-results">')
+    assert "<main>" not in part and '<form method="get"' not in part
+    assert "OURS-2" in part and "OURS-1" not in part and "1 order matches." in part
+    assert varies_on_htmx(response)
+
+
+def test_without_htmx_a_filtered_order_list_is_the_whole_page(client, authority, coparty):
+    order_by(authority, reference="OURS-1")
+
+    response = signed_in(client, authority).get(LIST, {"role": "issued"})
+    content = text(response)
+
+    assert "<main>" in content and 'aria-label="Filter orders"' in content and "OURS-1" in content
+    assert varies_on_htmx(response)
+
+
+def test_a_history_restore_or_an_answer_swapping_main_gets_the_whole_order_list(
+    client, authority, coparty
+):
+    order_by(authority, reference="OURS-1")
+    signed_in(client, coparty)
+
+    restored = text(client.get(LIST, **htmx(HTTP_HX_HISTORY_RESTORE_REQUEST="true")))
+    answered = text(client.get(LIST, **htmx()))
+
+    assert "<main>" in restored and "OURS-1" in restored
+    assert "<main>" in answered and "OURS-1" in answered
+
+
+def test_the_outsider_gets_no_order_of_others_in_the_htmx_results(
+    client, authority, coparty, outsider
+):
+    order_by(authority, reference="OURS-1")
+
+    part = text(signed_in(client, outsider).get(LIST, **htmx("order-results")))
+
+    assert "OURS-1" not in part and "0 orders." in part
+
+
+def test_the_pager_swaps_only_the_order_results(client, authority, coparty, monkeypatch):
+    monkeypatch.setattr("enforcement.views.PAGE_SIZE", 1)
+    order_by(authority, reference="OURS-1")
+    order_by(authority, reference="OURS-2")
+    signed_in(client, authority)
+
+    first = text(client.get(LIST, {"role": "issued"}))
+    second = text(client.get(LIST, {"role": "issued", "page": 2}, **htmx("order-results")))
+
+    assert 'hx-boost="true" hx-target="#order-results"' in first and "OURS-2" in first
+    assert "<main>" not in second and "OURS-1" in second and "OURS-2" not in second
+    assert 'href="?role=issued&page=1"' in second
+
+
+@pytest.mark.parametrize("who", ["authority", "coparty"])
+def test_the_order_results_take_as_many_queries_for_10_orders_as_for_1(
+    client, authority, coparty, who
+):
+    signed_in(client, authority if who == "authority" else coparty)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            text(client.get(LIST, **htmx("order-results")))
+        return len(ctx.captured_queries)
+
+    order_by(authority)
+    with_1 = queries()
+    for _ in range(9):
+        order_by(authority, targets=[("domain", "a.example"), ("ipv4", "198.51.100.7")])
+    assert queries() == with_1
+    assert BlockingOrder.objects.count() == 10
