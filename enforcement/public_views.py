@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hub.fragments import render_page_or_part
 from reports.indicators import MAX_INPUT_LENGTH, IndicatorError
 
 from . import unblock
@@ -137,9 +138,11 @@ def register(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    # A filter or the pager asks (with htmx) for the entries only: nothing else changes.
+    return render_page_or_part(
         request,
         "enforcement/public/register.html",
+        "enforcement/public/_register_results.html",
         {
             "form": form,
             "page": page,
@@ -148,6 +151,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "now": now,
         },
+        target="register-results",
     )
 
 
@@ -311,6 +315,7 @@ def unblock_request(request: HttpRequest) -> HttpResponse:
                     relation=data["relation"],
                     value=data["value"],
                     message=data["message"],
+                    language=request.LANGUAGE_CODE,
                 )
             )
         except ValidationError as e:

@@ -147,3 +147,70 @@ def test_the_order_results_take_as_many_queries_for_10_orders_as_for_1(
         order_by(authority, targets=[("domain", "a.example"), ("ipv4", "198.51.100.7")])
     assert queries() == with_1
     assert BlockingOrder.objects.count() == 10
+
+
+# --- the transparency register's filters (public: nobody signs in) --------------------------
+
+
+def test_the_register_filters_ask_htmx_to_swap_only_the_entries_and_push_the_address(
+    client, authority, coparty
+):
+    order_by(authority, targets=(("domain", "futbol-libre.example"),))
+
+    content = text(client.get(REGISTER))
+
+    assert 'hx-get="/transparency/"' in content and 'hx-target="#register-results"' in content
+    assert 'hx-select="#register-results"' in content and 'hx-push-url="true"' in content
+    assert '<div id="register-results">' in content and "futbol-libre.example" in content
+
+
+def test_a_changed_register_filter_gets_only_the_matching_entries_from_htmx(
+    client, authority, coparty
+):
+    order_by(authority, targets=(("domain", "only-a-name.example"), ("cidr", "192.0.2.0/24")))
+
+    response = client.get(REGISTER, {"kind": "cidr"}, **htmx("register-results"))
+    part = text(response)
+
+    assert part.lstrip().startswith('<div id="register-results">') and "<main>" not in part
+    assert "192.0.2.0/24" in part and "only-a-name.example" not in part
+    assert 'href="/transparency/register.csv?kind=cidr"' in part
+    assert varies_on_htmx(response)
+
+
+def test_without_htmx_a_filtered_register_is_the_whole_page(client, authority, coparty):
+    order_by(authority, targets=(("domain", "only-a-name.example"), ("cidr", "192.0.2.0/24")))
+
+    response = client.get(REGISTER, {"kind": "cidr"})
+    content = text(response)
+
+    assert "<main>" in content and 'aria-label="Filter the register"' in content
+    assert "192.0.2.0/24" in content and "only-a-name.example" not in content
+    assert varies_on_htmx(response)
+
+
+def test_the_htmx_entries_never_show_a_confidential_order(client, authority, coparty):
+    order_by(authority, targets=(("domain", "public-pirate.example"),), reference="PUB-1")
+    order_by(
+        authority,
+        targets=(("domain", "secret-pirate.example"),),
+        reference="SECRET-1",
+        confidential=True,
+    )
+
+    part = text(client.get(REGISTER, {"show": "all"}, **htmx("register-results")))
+
+    assert "public-pirate.example" in part
+    assert "secret-pirate.example" not in part and "SECRET-1" not in part
+
+
+def test_the_register_pager_swaps_only_the_entries_in_two_queries(
+    client, authority, coparty, django_assert_num_queries
+):
+    order_by(authority, targets=[("domain", f"mirror{i:03d}.example") for i in range(150)])
+
+    with django_assert_num_queries(2):  # the count, and the page with its orders and issuers
+        second = text(client.get(REGISTER, {"page": 2}, **htmx("register-results")))
+
+    assert "<main>" not in second and second.count("<tr>") - 1 == 50
+    assert 'hx-boost="true" hx-target="#register-results"' in second and "Page 2 of 2" in second

@@ -51,3 +51,17 @@ def test_an_order_filter_swaps_only_the_results_and_pushes_the_address(
     expect(page.locator("#order-results").get_by_text("APIN-HTMX-LIFTED")).to_have_count(1)
     assert "status=lifted" in page.url
     assert page.evaluate("window.__stillTheSamePage === true")
+
+
+def test_a_register_filter_swaps_only_the_entries_without_signing_in(new_page, authority, coparty):
+    order_by(authority, targets=(("domain", "only-a-name.example"), ("cidr", "192.0.2.0/24")))
+    page = new_page("desktop")
+    page.goto("/transparency/")
+    page.evaluate("window.__stillTheSamePage = true")
+
+    page.get_by_label("Kind").select_option("cidr")
+
+    expect(page.locator("#register-results").get_by_text("only-a-name.example")).to_have_count(0)
+    expect(page.locator("#register-results").get_by_text("192.0.2.0/24")).to_have_count(1)
+    assert "kind=cidr" in page.url
+    assert page.evaluate("window.__stillTheSamePage === true")
