@@ -8,6 +8,7 @@ that is what the blocklist deltas (`?since=`) and the feed versions (ETag) are m
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -275,6 +276,8 @@ class UnblockRequest(models.Model):
     requester_organization = models.CharField(max_length=200, blank=True, default="")
     relation = models.CharField(max_length=100, blank=True, default="")
     message = models.TextField()
+    # The language of the page the request was filed from: the requester's e-mails use it.
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     created_at = models.DateTimeField(default=timezone.now)
     orders = models.ManyToManyField(BlockingOrder, through="UnblockReview", related_name="+")
 

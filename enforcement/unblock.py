@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hub.models import Event, publish
+from members.mail import Compose, mail_date, mail_language, send_composed, subject_line
 from members.models import Organization
 from members.services import Actor, audit
 from reports.indicators import IndicatorError
@@ -56,6 +56,9 @@ class UnblockInput:
     message: str
     relation: str = Relation.OTHER
     organization: str = ""
+    # The language of the page it was filed from (the requester's e-mails use it); the hub's
+    # default when empty.
+    language: str = ""
 
 
 def answer_due(now: datetime) -> datetime:
@@ -83,7 +86,7 @@ def covering_orders(lookup: Lookup, *, at: datetime) -> list[BlockingOrder]:
 def request_submit(*, data: UnblockInput) -> UnblockRequest:
     """Records the request, opens one review per order in force that covers the name and tells
     each issuer (an inbox item and a webhook). The requester's acknowledgment reads the same
-    whatever matched. (The e-mails to the requester are in English for now.)"""
+    whatever matched, in the language they filed in."""
     lookup = _lookup(data.value)
     errors: dict[str, list[str]] = {}
     if data.relation not in Relation.values:
@@ -109,6 +112,7 @@ def request_submit(*, data: UnblockInput) -> UnblockRequest:
             requester_organization=data.organization.strip(),
             relation=data.relation,
             message=data.message.strip(),
+            language=mail_language(data.language),
             created_at=now,
         )
         orders = covering_orders(lookup, at=now)
@@ -143,21 +147,36 @@ def request_submit(*, data: UnblockInput) -> UnblockRequest:
     return request
 
 
-def _acknowledge(request: UnblockRequest, due: datetime) -> None:
-    send_mail(
-        subject=f"[Atalaya] Your unblock request about {request.value}",
-        message=(
-            f"Dear {request.requester_name},\n\n"
-            f"We received your request of {request.created_at:%Y-%m-%d} to unblock "
-            f"{request.value}.\n\n"
-            "If a blocking order in force covers this name, its issuing authority will answer "
-            f"by {due:%Y-%m-%d} at this address.\n\n"
-            "Atalaya transparency register\n"
-        ),
-        from_email=None,
-        recipient_list=[request.requester_email],
+def _to_requester(request: UnblockRequest, compose: Compose) -> None:
+    # The requester has no time zone the hub knows: dates are UTC days, and say so.
+    send_composed(
+        to=[request.requester_email],
+        compose=compose,
+        language=request.language,
         fail_silently=True,
     )
+
+
+def _about(request: UnblockRequest) -> str:
+    return subject_line(_("Your unblock request about %(value)s") % {"value": request.value})
+
+
+def _acknowledge(request: UnblockRequest, due: datetime) -> None:
+    def compose() -> tuple[str, str]:
+        return _about(request), _(
+            "Dear %(name)s,\n\n"
+            "We received your request of %(date)s to unblock %(value)s.\n\n"
+            "If a blocking order in force covers this name, its issuing authority will answer "
+            "by %(due)s at this address.\n\n"
+            "Atalaya transparency register\n"
+        ) % {
+            "name": request.requester_name,
+            "date": mail_date(request.created_at),
+            "value": request.value,
+            "due": mail_date(due),
+        }
+
+    _to_requester(request, compose)
 
 
 # ---------------------------------------------------------------------------- the answer
@@ -237,37 +256,52 @@ def _tell_requester(review: UnblockReview) -> None:
     if order.confidential:
         # Anyone may file a request: an answer naming an authority or an outcome would tell
         # them a confidential order exists. They hear that it was reviewed, nothing more.
-        send_mail(
-            subject=f"[Atalaya] Your unblock request about {request.value}",
-            message=(
-                f"Dear {request.requester_name},\n\n"
-                f"Your request of {request.created_at:%Y-%m-%d} about {request.value} has "
-                "been reviewed. If a blocking order in force covered this name, its issuing "
-                "authority has examined your request.\n\nAtalaya transparency register\n"
-            ),
-            from_email=None,
-            recipient_list=[request.requester_email],
-            fail_silently=True,
-        )
+        def reviewed() -> tuple[str, str]:
+            return _about(request), _(
+                "Dear %(name)s,\n\n"
+                "Your request of %(date)s about %(value)s has been reviewed. If a blocking order "
+                "in force covered this name, its issuing authority has examined your request."
+                "\n\nAtalaya transparency register\n"
+            ) % {
+                "name": request.requester_name,
+                "date": mail_date(request.created_at),
+                "value": request.value,
+            }
+
+        _to_requester(request, reviewed)
         return
-    outcome = (
-        "Your request is upheld: the blocking order no longer covers this name."
-        if review.status == UnblockRequest.Status.UPHELD
-        else "Your request is dismissed: the block stays."
-    )
-    send_mail(
-        subject=f"[Atalaya] Your unblock request about {request.value}: {review.status}",
-        message=(
-            f"Dear {request.requester_name},\n\n"
-            f"{order.issuer.name} (order {order.reference}) has answered your request of "
-            f"{request.created_at:%Y-%m-%d} to unblock {request.value}.\n\n"
-            f"{outcome}\n\n{review.answer}\n\n"
+
+    def answered() -> tuple[str, str]:
+        upheld = review.status == UnblockRequest.Status.UPHELD
+        where = {"value": request.value}
+        subject = (
+            _("Your unblock request about %(value)s: upheld")
+            if upheld
+            else _("Your unblock request about %(value)s: dismissed")
+        ) % where
+        outcome = (
+            _("Your request is upheld: the blocking order no longer covers this name.")
+            if upheld
+            else _("Your request is dismissed: the block stays.")
+        )
+        body = _(
+            "Dear %(name)s,\n\n"
+            "%(issuer)s (order %(reference)s) has answered your request of %(date)s to unblock "
+            "%(value)s.\n\n"
+            "%(outcome)s\n\n%(answer)s\n\n"
             "Atalaya transparency register\n"
-        ),
-        from_email=None,
-        recipient_list=[request.requester_email],
-        fail_silently=True,
-    )
+        ) % {
+            "name": request.requester_name,
+            "issuer": order.issuer.name,
+            "reference": order.reference,
+            "date": mail_date(request.created_at),
+            "value": request.value,
+            "outcome": outcome,
+            "answer": review.answer,
+        }
+        return subject_line(subject), body
+
+    _to_requester(request, answered)
 
 
 # ---------------------------------------------------------------------------- the issuer's reads

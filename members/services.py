@@ -8,10 +8,9 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django_countries import countries
 from hub.models import Event, publish
 from hub.vocabulary import AGREEMENT_TLPS, Category
 
+from .mail import send_composed
 from .models import (
     API_KEY_PREFIX,
     Agreement,
@@ -184,14 +184,18 @@ def user_invite(
         )
         audit(actor=actor, action="user.invited", obj=user, data={"role": role})
         link = invitation_link(user)
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"You are invited to Atalaya ({organization.name})",
-                message=f"Choose your password to join {organization.name} on Atalaya:\n{link}\n",
-                from_email=None,
-                recipient_list=[email],
+        # Someone new has no language of their own yet: the invitation is written in the one
+        # the inviting admin's page speaks (English from the API), their best guess.
+        language = translation.get_language()
+
+        def compose() -> tuple[str, str]:
+            where = {"organization": organization.name, "link": link}
+            return (
+                _("You are invited to Atalaya (%(organization)s)") % where,
+                _("Choose your password to join %(organization)s on Atalaya:\n%(link)s\n") % where,
             )
-        )
+
+        transaction.on_commit(lambda: send_composed(to=[email], compose=compose, language=language))
     return user
 
 

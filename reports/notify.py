@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from hub.models import Event
 from hub.vocabulary import TLP
+from members.mail import Compose, send_to_each_in_own_language, subject_line
 from members.models import Agreement, Organization, User
 
 from .models import (
@@ -178,8 +179,8 @@ def payload_for(delivery: WebhookDelivery) -> dict | None:
 
 def email_immediately(event: Event) -> None:
     """One e-mail per organisation per event (a bulk submission is one event), to the org's
-    admins, for organisations that chose immediate e-mail. Claimed through `emailed_at` so a
-    re-run sends nothing twice."""
+    admins, for organisations that chose immediate e-mail; admins who read different languages
+    each get it in their own. Claimed through `emailed_at` so a re-run sends nothing twice."""
     immediate = NotificationSettings.objects.filter(
         email_enabled=True, email_digest=NotificationSettings.Digest.IMMEDIATE
     ).values_list("organization_id", flat=True)
@@ -192,7 +193,7 @@ def email_immediately(event: Event) -> None:
             event=event, organization_id=org_id, emailed_at__isnull=True
         ).update(emailed_at=timezone.now())
         if claimed:
-            _mail(org_id, f"[Atalaya] {event.get_type_display()}", _summary(event, claimed))
+            _mail(org_id, lambda count=claimed: _event_mail(event, count))
 
 
 def send_digests(period: str) -> int:
@@ -204,29 +205,42 @@ def send_digests(period: str) -> int:
         )
         count = pending.update(emailed_at=timezone.now())
         if count:
-            _mail(
-                prefs.organization_id,
-                f"[Atalaya] {count} new notifications",
-                f"{count} new items are in your Atalaya inbox.",
-            )
+            _mail(prefs.organization_id, lambda count=count: _digest_mail(count))
             sent += 1
         prefs.email_last_digest_at = timezone.now()
         prefs.save(update_fields=["email_last_digest_at"])
     return sent
 
 
+def _event_mail(event: Event, count: int) -> tuple[str, str]:
+    return subject_line(event.get_type_display()), _summary(event, count)
+
+
+def _digest_mail(count: int) -> tuple[str, str]:
+    subject = ngettext("%(count)s new notification", "%(count)s new notifications", count) % {
+        "count": count
+    }
+    body = ngettext(
+        "%(count)s new item is in your Atalaya inbox.",
+        "%(count)s new items are in your Atalaya inbox.",
+        count,
+    ) % {"count": count}
+    return subject_line(subject), body
+
+
 def _summary(event: Event, count: int) -> str:
     # Titles are not put in e-mail: it leaves the hub, and the inbox shows them under the policy.
-    return (
-        f"{event.get_type_display()}: {count} item(s) in your Atalaya inbox.\nSign in to read them."
-    )
+    return ngettext(
+        "%(event)s: %(count)s item in your Atalaya inbox.\nSign in to read it.",
+        "%(event)s: %(count)s items in your Atalaya inbox.\nSign in to read them.",
+        count,
+    ) % {"event": event.get_type_display(), "count": count}
 
 
-def _mail(org_id: int, subject: str, body: str) -> None:
-    admins = list(
-        User.objects.filter(
-            organization_id=org_id, role=User.Role.ADMIN, is_active=True
-        ).values_list("email", flat=True)
+def _mail(org_id: int, compose: Compose) -> None:
+    """E-mails the organisation's active admins, each in their own language: `compose` returns
+    (subject, body) and is called once per language among them, inside it."""
+    admins = User.objects.filter(organization_id=org_id, role=User.Role.ADMIN, is_active=True).only(
+        "email", "language", "time_zone"
     )
-    if admins:
-        send_mail(subject, body, None, admins, fail_silently=True)
+    send_to_each_in_own_language(admins, compose, fail_silently=True)

@@ -13,8 +13,11 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hub.models import Event
+from members.mail import subject_line
 
 from . import dedup, notify, webhooks
 from .models import WebhookDelivery, WebhookEndpoint
@@ -28,6 +31,9 @@ SWEEP_GRACE = timedelta(seconds=5)
 SWEEP_BATCH = 500
 # Endpoints are disabled after this many deliveries in a row failed for good.
 MAX_CONSECUTIVE_FAILURES = 5
+# Why an endpoint was disabled (kept on it in English, e-mailed in each admin's language).
+GONE = gettext_noop("the receiver answered 410 Gone")
+FAILED_IN_A_ROW = gettext_noop("%(count)s deliveries in a row failed")
 
 
 def _queue(urgent: bool) -> str:
@@ -119,7 +125,7 @@ def deliver_webhook(delivery_id: int) -> None:
         return
     if result.gone:
         _finish(delivery, WebhookDelivery.State.FAILED)
-        _disable(endpoint, "the receiver answered 410 Gone")
+        _disable(endpoint, GONE)
         return
     delay = (
         None
@@ -131,7 +137,7 @@ def deliver_webhook(delivery_id: int) -> None:
         failures = endpoint.consecutive_failures + 1
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=failures)
         if failures >= MAX_CONSECUTIVE_FAILURES:
-            _disable(endpoint, f"{failures} deliveries in a row failed")
+            _disable(endpoint, FAILED_IN_A_ROW, count=failures)
         return
     delivery.state = WebhookDelivery.State.PENDING
     delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
@@ -155,18 +161,23 @@ def _finish(delivery: WebhookDelivery, state: str, error: str = "") -> None:
     delivery.save()
 
 
-def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
+def _disable(endpoint: WebhookEndpoint, reason: str, **params: object) -> None:
+    """`reason` is marked with gettext_noop: the endpoint keeps it in English (the API's
+    language); each admin reads it in their own in the e-mail."""
+    english = reason % params
     updated = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
-        active=False, disabled_reason=reason[:200]
+        active=False, disabled_reason=english[:200]
     )
     if updated:
-        log.warning("webhook endpoint %s disabled: %s", endpoint.pk, reason)
-        notify._mail(
-            endpoint.organization_id,
-            "[Atalaya] A webhook endpoint was disabled",
-            f"Your endpoint {endpoint.url} was disabled: {reason}.\n"
-            "Fix the receiver, then re-enable it in the API (PATCH active=true).",
-        )
+        log.warning("webhook endpoint %s disabled: %s", endpoint.pk, english)
+
+        def compose() -> tuple[str, str]:
+            return subject_line(_("A webhook endpoint was disabled")), _(
+                "Your endpoint %(url)s was disabled: %(reason)s.\n"
+                "Fix the receiver, then re-enable it in the API (PATCH active=true)."
+            ) % {"url": endpoint.url, "reason": _(reason) % params}
+
+        notify._mail(endpoint.organization_id, compose)
 
 
 @shared_task(acks_late=True, time_limit=60)
