@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.submit, name="submit"),
     path("sharing/", views.sharing, name="sharing"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
     path("notifications/", views.notification_settings, name="notification_settings"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/status/", views.update_status, name="update_status"),

@@ -11,10 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
+from hub.fragments import UNREAD_CHANGED, render_page_or_part
 from members.models import Agreement, Organization, Scope
 from members.selectors import AgreementTerms, agreement_terms
 from members.services import Actor
@@ -29,7 +33,7 @@ from .forms import (
     ReportForm,
     ReportStatusForm,
 )
-from .models import NotificationSettings, Report
+from .models import Notification, NotificationSettings, Report
 from .selectors import visible_notifications, visible_reports
 
 PAGE_SIZE = 50
@@ -213,17 +217,54 @@ def sharing(request):
     return render(request, "reports/sharing.html", {"org": org, "rows": rows})
 
 
+def _inbox_page(request) -> str:
+    """The inbox page a POST came from (its ?page=, or ""): a step comes back to it."""
+    number = request.GET.get("page", "")
+    return f"?page={number}" if number.isdigit() and number != "1" else ""
+
+
 @login_required
 def inbox(request):
     """The organisation's notifications, through the policy (reports it can no longer see drop
-    out). POST marks everything read."""
+    out). POST marks everything read; with htmx the items are swapped in place and the response
+    tells the navigation's badge (HX-Trigger) that the unread count changed."""
     org = _member_org(request)
     items = visible_notifications(org)
-    if request.method == "POST":
+    marked = request.method == "POST"
+    if marked:
         items.filter(read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("reports:inbox")
+        if not request.htmx:
+            return redirect(reverse("reports:inbox") + _inbox_page(request))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reports/inbox.html", {"org": org, "page": page})
+    here = f"?page={page.number}" if page.number > 1 else ""
+    response = render_page_or_part(
+        request,
+        "reports/inbox.html",
+        "reports/_inbox_results.html",
+        {"org": org, "page": page, "here": here},
+        target="inbox-results",
+    )
+    return trigger_client_event(response, UNREAD_CHANGED) if marked else response
+
+
+@login_required
+@require_POST
+def inbox_read(request, pk: int):
+    """Marks one inbox item read. htmx gets the item's row back (and the badge its HX-Trigger);
+    a plain POST comes back to the inbox page. An item outside the policy is 404, as is a
+    missing one."""
+    org = _member_org(request)
+    item = get_object_or_404(visible_notifications(org), pk=pk)
+    if item.read_at is None:
+        now = timezone.now()
+        # Only while unread: a "mark all" in another tab keeps the time it set.
+        Notification.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=now)
+        item.read_at = now
+    if not request.htmx:
+        return redirect(reverse("reports:inbox") + _inbox_page(request))
+    response = render(request, "reports/_inbox_row.html", {"item": item})
+    patch_vary_headers(response, ("HX-Request",))
+    return trigger_client_event(response, UNREAD_CHANGED)
 
 
 @login_required

@@ -24,7 +24,8 @@ def test_the_unread_badge_is_a_fragment_that_htmx_refreshes(client, owner, copar
     after = client.get("/fragments/unread/", HTTP_HX_REQUEST="true").content.decode()
     page = client.get("/reports/inbox/").content.decode()
 
-    assert 'hx-trigger="every 30s"' in before and ">1</span>" not in before
+    assert 'hx-trigger="every 30s, unread-changed from:body"' in before
+    assert ">1</span>" not in before
     assert ">1</span>" in after
     assert "htmx-2.0.11.min.js" in page
 

@@ -8,7 +8,11 @@ from playwright.sync_api import expect
 from enforcement import services
 from enforcement.models import Compliance
 from enforcement.tests.factories import as_actor, order_by
+from hub.models import Event
 from members.tests.factories import UserFactory
+from reports import dedup, notify
+from reports.models import Notification
+from reports.tests.factories import agreement_between, report_by
 
 from .steps import sign_in
 
@@ -65,3 +69,32 @@ def test_a_register_filter_swaps_only_the_entries_without_signing_in(new_page, a
     expect(page.locator("#register-results").get_by_text("192.0.2.0/24")).to_have_count(1)
     assert "kind=cidr" in page.url
     assert page.evaluate("window.__stillTheSamePage === true")
+
+
+def test_marking_inbox_items_read_happens_in_place_and_the_badge_follows_at_once(
+    new_page, owner, coparty
+):
+    agreement_between(owner, coparty, categories=["live_sports"], jurisdictions=["PE"])
+    for title in ("Derby mirror", "Ripper site"):
+        report_by(owner, title=title)
+        event = Event.objects.filter(type="report.shared").latest("pk")
+        dedup.link_reports(event.report_ids)
+        notify.fan_out(event)
+    email = UserFactory(organization=coparty, email="viewer@isp.example", role="viewer").email
+    page = new_page("desktop")
+    sign_in(page, email)
+    page.goto("/reports/inbox/")
+    badge = page.locator("#unread-badge")
+    expect(badge.get_by_label("2 unread")).to_have_count(1)
+    page.evaluate("window.__stillTheSamePage = true")
+
+    derby = page.get_by_role("row").filter(has_text="Derby mirror")
+    derby.get_by_role("button", name="Mark as read").click()
+
+    expect(derby.get_by_role("button", name="Mark as read")).to_have_count(0)
+    expect(badge.get_by_label("1 unread")).to_have_count(1)  # long before the 30 s poll
+    page.get_by_role("button", name="Mark all as read").click()
+    expect(page.get_by_role("button", name="Mark as read")).to_have_count(0)
+    expect(badge.locator(".tag")).to_have_count(0)
+    assert page.evaluate("window.__stillTheSamePage === true")
+    assert not Notification.objects.filter(organization=coparty, read_at__isnull=True).exists()
