@@ -379,29 +379,29 @@ SHARED_URL_ADDRESS = gettext_lazy(
     "an ISP that blocks by address blocks all of them"
 )
 
-# What blocking a warning-listed value does, by the label reports.clustering gives it.
-_EFFECTS: tuple[tuple[str, str], ...] = (
-    ("free-hosting parent", gettext_noop("blocks every site under it")),
-    ("public suffix", ""),  # its text already says so
-    ("major platform", gettext_noop("blocks that platform's service for everyone")),
-    ("shared CDN", gettext_noop("may block unrelated sites delivered through it")),
-    (
-        "overlaps shared anycast range",
-        gettext_noop("blocks unrelated sites served from that range"),
+# What blocking a warning-listed value does, by why reports.clustering lists it.
+_EFFECTS: dict[str, str] = {
+    clustering.FREE_HOSTING_PARENT: gettext_noop("blocks every site under it"),
+    clustering.PUBLIC_SUFFIX: "",  # its text already says so
+    clustering.MAJOR_PLATFORM: gettext_noop("blocks that platform's service for everyone"),
+    clustering.SHARED_CDN: gettext_noop("may block unrelated sites delivered through it"),
+    clustering.OVERLAPS_SHARED_ANYCAST_RANGE: gettext_noop(
+        "blocks unrelated sites served from that range"
     ),
-    ("shared anycast range", gettext_noop("blocks unrelated sites served from that range")),
-)
+    clustering.SHARED_ANYCAST_RANGE: gettext_noop("blocks unrelated sites served from that range"),
+}
 
 
-def _listed_warning(listed: str, blocked: str) -> str:
-    effect = next(
-        (e for label, e in _EFFECTS if listed.startswith(label)), gettext_noop("affects others")
-    )
+def _listed_warning(listing: clustering.Listing, blocked: str) -> str:
+    # Lazy like every warning here: the portal reads why in the issuer's language, the API and
+    # what an order keeps in English.
+    listed = _words(listing.message, **dict(listing.params))
+    effect = _EFFECTS.get(listing.message, gettext_noop("affects others"))
     if not effect:
         return listed
     return _words(
-        # Translators: %(listed)s is why the value is on the warning list (in English), e.g.
-        # "free-hosting parent (blogspot.com)"; %(effect)s e.g. "blocks every site under it".
+        # Translators: %(listed)s is why the value is on the warning list, e.g. "free-hosting
+        # parent blogspot.com"; %(effect)s e.g. "blocks every site under it".
         gettext_noop("%(listed)s: blocking %(blocked)s %(effect)s"),
         listed=listed,
         blocked=blocked,
@@ -430,23 +430,23 @@ def _static_warnings(kind: str, value: str) -> list[str]:
         size = _size_warning(network)
         if size is not None:
             warnings.append(size)
-        listed = clustering.is_warning_listed(kind, value)
+        listed = clustering.warning_listing(kind, value)
         if listed is not None:
             warnings.append(_listed_warning(listed, value))
     elif kind == "domain":
-        listed = clustering.is_warning_listed("domain", value)
+        listed = clustering.warning_listing("domain", value)
         if listed is not None:
             warnings.append(_listed_warning(listed, value))
     elif kind == "url":
         host = host_of("url", value)
         if host is None:
             warnings.append(SHARED_URL_ADDRESS)
-            listed = clustering.is_warning_listed("url", value)  # an anycast literal address
+            listed = clustering.warning_listing("url", value)  # an anycast literal address
             if listed is not None:
                 warnings.append(_listed_warning(listed, gettext_lazy("this URL's host")))
         else:
             # The host, not the URL: an ISP that cannot filter HTTPS by path blocks the name.
-            listed = clustering.is_warning_listed("domain", host)
+            listed = clustering.warning_listing("domain", host)
             if listed is not None:
                 blocked = _words(gettext_noop("this URL's host %(host)s by name"), host=host)
                 warnings.append(_listed_warning(listed, blocked))

@@ -20,8 +20,9 @@ class SuspendedOrganizationMiddleware:
 
 class UserPreferencesMiddleware:
     """Activates a signed-in person's own language and time zone for the request (after
-    LocaleMiddleware, which picked one from the session, cookie or Accept-Language). API
-    requests are left alone: integrations get English and UTC unless they ask otherwise."""
+    LocaleMiddleware, which picked one from the session, cookie or Accept-Language). The API
+    is not translated: whatever the person's language or the Accept-Language header, it
+    answers in English (and UTC), so that integrations read the same words everywhere."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -32,7 +33,10 @@ class UserPreferencesMiddleware:
         from django.utils import timezone, translation
 
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
+            translation.activate("en")
+            request.LANGUAGE_CODE = translation.get_language()
+        elif user is not None and user.is_authenticated:
             language = getattr(user, "language", "")
             if language and translation.check_for_language(language):
                 translation.activate(language)

@@ -34,6 +34,7 @@ from functools import lru_cache
 
 import idna
 import tldextract
+from django.utils.translation import gettext_noop
 
 from reports.indicators import (
     IndicatorError,
@@ -177,11 +178,38 @@ WARNING_LIST = WarningList(
     ),
 )
 
-_CATEGORY_REASONS = (
-    ("platforms", "major platform"),
-    ("cdns", "shared CDN"),
-    ("free_hosting", "free-hosting parent"),
+# Why a value is warning-listed. English, as kept on a target and returned by the API; marked
+# for translation (gettext_noop) so that the portal can show a `Listing` in the reader's language.
+MAJOR_PLATFORM = gettext_noop("major platform %(name)s")
+SHARED_CDN = gettext_noop("shared CDN %(name)s")
+FREE_HOSTING_PARENT = gettext_noop("free-hosting parent %(name)s")
+PUBLIC_SUFFIX = gettext_noop("public suffix %(suffix)s (shared by every site under it)")
+SHARED_ANYCAST_RANGE = gettext_noop("shared anycast range %(network)s (%(owner)s)")
+OVERLAPS_SHARED_ANYCAST_RANGE = gettext_noop(
+    "overlaps shared anycast range %(network)s (%(owner)s)"
 )
+
+_CATEGORY_REASONS = (
+    ("platforms", MAJOR_PLATFORM),
+    ("cdns", SHARED_CDN),
+    ("free_hosting", FREE_HOSTING_PARENT),
+)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Why a value is warning-listed: one of the messages above and what fills it in. `str()` is
+    the English sentence; a reader's language is the caller's business (gettext the message)."""
+
+    message: str
+    params: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return self.message % dict(self.params)
+
+
+def _listing(message: str, **params: object) -> Listing:
+    return Listing(message, tuple((key, str(value)) for key, value in params.items()))
 
 
 # --------------------------------------------------------------------------- host parsing
@@ -281,6 +309,15 @@ def _site(host: str, warning_list: WarningList) -> tuple[str, str | None] | None
 def is_warning_listed(
     kind: str, value: str, *, warning_list: WarningList = WARNING_LIST
 ) -> str | None:
+    """Why a value must not be treated as a pirate target, in English, or None (see
+    :func:`warning_listing`)."""
+    listing = warning_listing(kind, value, warning_list=warning_list)
+    return None if listing is None else str(listing)
+
+
+def warning_listing(
+    kind: str, value: str, *, warning_list: WarningList = WARNING_LIST
+) -> Listing | None:
     """Why a value must not be treated as a pirate target, or None.
 
     Listed: a platform or shared CDN name or anything under it, a free-hosting parent itself
@@ -298,24 +335,23 @@ def is_warning_listed(
     if what == "ip":
         for network, owner in warning_list.networks:
             if where in network:
-                return f"shared anycast range {network} ({owner})"
+                return _listing(SHARED_ANYCAST_RANGE, network=network, owner=owner)
         return None
     if what == "net":
         for network, owner in warning_list.networks:
             if network.version == where.version and network.overlaps(where):
-                return f"overlaps shared anycast range {network} ({owner})"
+                return _listing(OVERLAPS_SHARED_ANYCAST_RANGE, network=network, owner=owner)
         return None
     if not _is_site_root(kind, value):
         return None
     match = _warning_match(where, warning_list)
     if match is None:
         if registrable_domain(where) is None:
-            return f"public suffix {public_suffix(where)} (shared by every site under it)"
+            return _listing(PUBLIC_SUFFIX, suffix=public_suffix(where))
         return None
     if match.category == "free_hosting" and _site(where, warning_list) is not None:
         return None
-    label = dict(_CATEGORY_REASONS)[match.category]
-    return f"{label} {match.parent}"
+    return _listing(dict(_CATEGORY_REASONS)[match.category], name=match.parent)
 
 
 # --------------------------------------------------------------------------- brand labels

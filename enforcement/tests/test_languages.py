@@ -8,15 +8,32 @@ import html
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
+from conftest import api_client_for
 from enforcement import unblock
 from enforcement.models import UnblockRequest, UnblockReview
+from members.tests.factories import UserFactory
 
 from .factories import as_actor, order_by
 
 pytestmark = pytest.mark.django_db
 
 FORM = "/transparency/unblock/"
+CHECK_API = "/api/v1/blocking-orders/check/"
+# A free-hosting parent (a warning) and an address in a protected network (a refusal).
+TARGETS = [
+    {"kind": "domain", "value": "000webhostapp.com"},
+    {"kind": "ipv4", "value": "104.16.1.1"},
+]
+FREE_HOSTING_EN = (
+    "free-hosting parent 000webhostapp.com: blocking 000webhostapp.com blocks every site under it"
+)
+FREE_HOSTING_ES = (
+    "dominio padre de alojamiento gratuito 000webhostapp.com: bloquear 000webhostapp.com "
+    "bloquea todos los sitios bajo él"
+)
+PROTECTED_EN = "covered by protected network 104.16.0.0/13 (Cloudflare)"
 
 
 @pytest.fixture(autouse=True)
@@ -109,3 +126,69 @@ def test_a_request_filed_without_a_language_is_written_to_in_the_hubs_default(
 def page(response) -> str:
     assert response.status_code == 200, response.status_code
     return html.unescape(response.content.decode())
+
+
+# --- the safeguards' words -------------------------------------------------------------------
+
+
+def test_the_check_page_names_why_a_value_is_warning_listed_in_the_issuers_language(
+    client, authority, coparty
+):
+    client.force_login(UserFactory(organization=authority, role="analyst", language="es"))
+
+    content = page(
+        client.post(
+            reverse("enforcement:new"),
+            {
+                "reference": "R-1",
+                "legal_basis": "Resolución 0042-2026/CDA-INDECOPI",
+                "targets": "000webhostapp.com",
+                "isps": [str(coparty.pk)],
+                "deadline": "30",
+                "action": "check",
+            },
+        )
+    )
+
+    assert '<html lang="es"' in content
+    assert FREE_HOSTING_ES in content
+    assert "free-hosting parent" not in content
+
+
+def test_the_api_check_answers_in_english_to_a_person_reading_spanish(authority, coparty):
+    from rest_framework.test import APIClient
+
+    person = UserFactory(organization=authority, role="analyst", language="es")
+    session = APIClient()
+    session.force_login(person)
+
+    for client in (session, api_client_for(authority)):
+        response = client.post(
+            CHECK_API, {"targets": TARGETS}, format="json", HTTP_ACCEPT_LANGUAGE="es"
+        )
+
+        assert response.status_code == 200, response.content
+        assert response["Content-Language"] == "en"
+        body = response.json()
+        assert body["warnings"][0]["warnings"] == [FREE_HOSTING_EN]
+        assert "shared anycast range 104.16.0.0/13 (Cloudflare): blocking 104.16.1.1" in str(
+            body["warnings"][1]["warnings"]
+        )
+        assert [h["reason"] for h in body["protected"]] == [PROTECTED_EN]
+
+
+def test_the_api_explains_errors_in_english_whatever_the_accept_language(authority):
+    client = api_client_for(authority)
+
+    missing = client.get("/api/v1/reports/999999/", HTTP_ACCEPT_LANGUAGE="es")
+    invalid = client.post(
+        CHECK_API,
+        {"targets": [{"kind": "domain", "value": "localhost"}]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="pt-BR",
+    )
+
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "Not found."
+    assert invalid.status_code == 400
+    assert "a domain needs at least two labels" in invalid.json()["detail"]
