@@ -9,11 +9,13 @@ telco, which sees nothing of a PE order)."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import Organization
 from members.tests.factories import UserFactory
@@ -214,3 +216,150 @@ def test_the_register_pager_swaps_only_the_entries_in_two_queries(
 
     assert "<main>" not in second and second.count("<tr>") - 1 == 50
     assert 'hx-boost="true" hx-target="#register-results"' in second and "Page 2 of 2" in second
+
+
+# --- the issuer's steps on the detail page ---------------------------------------------------
+
+
+def step(name: str, order: BlockingOrder) -> str:
+    return reverse(f"enforcement:{name}", args=[order.pk])
+
+
+def test_every_issuer_step_on_the_detail_page_posts_with_htmx_and_swaps_main(
+    client, authority, coparty, settings
+):
+    settings.BLOCKING_ORDER_GRACE_SECONDS = 60
+    pending = order_by(authority)
+    settings.BLOCKING_ORDER_GRACE_SECONDS = 0
+    in_force = order_by(authority)
+    signed_in(client, authority)
+
+    before_isps = text(client.get(reverse("enforcement:detail", args=[pending.pk])))
+    told = text(client.get(reverse("enforcement:detail", args=[in_force.pk])))
+
+    for name in ("amend", "renew", "withdraw"):
+        assert f'hx-post="{step(name, pending)}" hx-target="main" hx-select="main"' in before_isps
+    for name in ("amend", "renew"):
+        assert f'hx-post="{step(name, in_force)}" hx-target="main" hx-select="main"' in told
+    # Ticked targets, and the whole order.
+    assert told.count(f'hx-post="{step("lift", in_force)}" hx-target="main"') == 2
+    assert f'action="{step("lift", in_force)}"' in told  # without htmx, the same forms post
+
+
+def test_an_issuer_lifts_a_target_with_htmx_and_gets_the_page_with_its_message(
+    client, authority, coparty
+):
+    order = order_by(authority, targets=[("domain", "a.example"), ("domain", "b.example")])
+    a = order.targets.get(value="a.example")
+    signed_in(client, authority)
+
+    answer = client.post(step("lift", order), {"targets": [a.pk]}, follow=True, **htmx())
+    content = text(answer)
+
+    assert answer.redirect_chain == [(reverse("enforcement:detail", args=[order.pk]), 302)]
+    assert "<main>" in content and "1 target(s) lifted from order" in content
+    assert "Targets in force (1)" in content and "Lifted targets (1)" in content
+    a.refresh_from_db()
+    assert a.lifted_at is not None
+
+
+def test_a_field_error_of_an_issuer_step_comes_back_in_place_with_htmx(client, authority, coparty):
+    order = order_by(authority)
+    ends_at = order.ends_at
+    signed_in(client, authority)
+
+    renewal = text(client.post(step("renew", order), {"renew-valid_until": "soon"}, **htmx()))
+    nothing_ticked = text(client.post(step("lift", order), {}, **htmx()))
+    protected = text(client.post(step("amend", order), {"amend-targets": "104.16.1.1"}, **htmx()))
+
+    assert "<main>" in renewal and "Enter a valid date/time." in renewal
+    assert "Tick the targets to lift, or lift the whole order." in nothing_ticked
+    assert "covered by protected network" in protected
+    assert 'hx-post="' + step("renew", order) + '"' in renewal  # the form, ready again
+    order.refresh_from_db()
+    assert order.ends_at == ends_at and order.lifted_at is None
+    assert order.targets.count() == 1
+
+
+def test_a_step_the_state_no_longer_allows_shows_its_reason_in_place_with_htmx(
+    client, authority, coparty
+):
+    order = order_by(authority)
+    signed_in(client, authority)
+
+    late = client.post(step("withdraw", order), follow=True, **htmx())
+
+    assert "The ISPs have been told of this order: lift it instead." in text(late)
+    assert BlockingOrder.objects.get(pk=order.pk).withdrawn_at is None
+
+
+def test_an_issuer_withdraws_and_renews_with_htmx_in_the_grace_window(
+    client, authority, coparty, settings
+):
+    settings.BLOCKING_ORDER_GRACE_SECONDS = 60
+    order = order_by(authority)
+    signed_in(client, authority)
+
+    new_end = timezone.localtime(timezone.now() + timedelta(days=800))
+    renewal = {"renew-valid_until": new_end.strftime("%Y-%m-%dT%H:%M"), "renew-note": "Season 2028"}
+
+    renewed = text(client.post(step("renew", order), renewal, follow=True, **htmx()))
+    withdrawn = text(client.post(step("withdraw", order), follow=True, **htmx()))
+
+    assert "Season 2028" in renewed and "Renewed until" in renewed
+    assert f"Order {order.reference} withdrawn." in withdrawn
+    assert BlockingOrder.objects.get(pk=order.pk).status == BlockingOrder.Status.WITHDRAWN
+
+
+def test_without_htmx_the_issuers_steps_still_redirect_to_the_order(client, authority, coparty):
+    order = order_by(authority, targets=[("domain", "a.example"), ("domain", "b.example")])
+    a = order.targets.get(value="a.example")
+    signed_in(client, authority)
+    detail = reverse("enforcement:detail", args=[order.pk])
+
+    lifted = client.post(step("lift", order), {"targets": [a.pk]})
+    new_end = timezone.localtime(timezone.now() + timedelta(days=800))
+    renewed = client.post(
+        step("renew", order), {"renew-valid_until": new_end.strftime("%Y-%m-%dT%H:%M")}
+    )
+    whole = client.post(step("lift", order), {"whole": "on"})
+
+    assert [r.status_code for r in (lifted, renewed, whole)] == [302, 302, 302]
+    assert lifted.url == renewed.url == whole.url == detail
+    assert BlockingOrder.objects.get(pk=order.pk).status == BlockingOrder.Status.LIFTED
+
+
+def test_the_outsider_gets_404_on_every_step_with_htmx(client, authority, coparty, outsider):
+    order = order_by(authority)
+    signed_in(client, outsider)
+
+    for name in ("acknowledge", "confirm", "reject", "amend", "lift", "renew", "withdraw"):
+        response = client.post(step(name, order), {"whole": "on"}, **htmx())
+        assert response.status_code == 404, name
+    assert BlockingOrder.objects.get(pk=order.pk).lifted_at is None
+
+
+def test_the_addressed_isp_still_gets_403_for_an_issuers_step_with_htmx(client, authority, coparty):
+    order = order_by(authority)
+    signed_in(client, coparty)
+
+    response = client.post(step("lift", order), {"whole": "on"}, **htmx())
+
+    assert response.status_code == 403
+    assert BlockingOrder.objects.get(pk=order.pk).lifted_at is None
+
+
+def test_an_isps_rejection_without_a_detail_shows_the_error_in_place_with_htmx(
+    client, authority, coparty
+):
+    order = order_by(authority)
+    signed_in(client, coparty)
+
+    vague = text(
+        client.post(
+            step("reject", order), {"reject-reason": "other", "reject-detail": ""}, **htmx()
+        )
+    )
+
+    assert "<main>" in vague and "Say why, when the reason is 'other'." in vague
+    assert order.compliance.get().state == "notified"

@@ -98,3 +98,31 @@ def test_marking_inbox_items_read_happens_in_place_and_the_badge_follows_at_once
     expect(badge.locator(".tag")).to_have_count(0)
     assert page.evaluate("window.__stillTheSamePage === true")
     assert not Notification.objects.filter(organization=coparty, read_at__isnull=True).exists()
+
+
+def test_the_issuer_lifts_a_target_and_sees_an_amendment_error_in_place(
+    new_page, authority, coparty
+):
+    order = order_by(
+        authority,
+        reference="APIN-HTMX-ISSUER",
+        targets=[("domain", "a.example"), ("domain", "b.example")],
+    )
+    email = UserFactory(organization=authority, email="analyst@authority.example").email
+    page = new_page("desktop")
+    sign_in(page, email)
+    page.goto(f"/orders/{order.pk}/")
+    page.evaluate("window.__stillTheSamePage = true")
+
+    page.get_by_label("Lift a.example").check()
+    page.get_by_role("button", name="Lift the ticked targets").click()
+
+    main = page.locator("main")
+    expect(main.get_by_text("1 target(s) lifted from order APIN-HTMX-ISSUER.")).to_be_visible()
+    expect(main.get_by_role("heading", name="Lifted targets (1)")).to_be_visible()
+    page.locator("textarea[name=amend-targets]").fill("104.16.1.1")
+    page.get_by_role("button", name="Add the targets").click()
+    expect(main.get_by_text("covered by protected network")).to_be_visible()
+    assert page.evaluate("window.__stillTheSamePage === true")
+    assert order.targets.get(value="a.example").lifted_at is not None
+    assert order.targets.count() == 2
