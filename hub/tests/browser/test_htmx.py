@@ -120,9 +120,9 @@ def test_the_issuer_lifts_a_target_and_sees_an_amendment_error_in_place(
     main = page.locator("main")
     expect(main.get_by_text("1 target(s) lifted from order APIN-HTMX-ISSUER.")).to_be_visible()
     expect(main.get_by_role("heading", name="Lifted targets (1)")).to_be_visible()
-    page.locator("textarea[name=amend-targets]").fill("104.16.1.1")
+    page.locator("textarea[name=amend-targets]").fill("not a name")
     page.get_by_role("button", name="Add the targets").click()
-    expect(main.get_by_text("covered by protected network")).to_be_visible()
+    expect(main.get_by_text("Line 1 (not a name): not a valid domain name")).to_be_visible()
     assert page.evaluate("window.__stillTheSamePage === true")
     assert order.targets.get(value="a.example").lifted_at is not None
     assert order.targets.count() == 2
