@@ -28,10 +28,21 @@ format: setup
 	@.venv/bin/ruff format .
 	@.venv/bin/ruff check --fix .
 
-# Not part of `make test`: measures on real parts and writes BENCHMARKS.md.
-bench: setup
+# Not part of `make test`: measures on real parts and writes BENCHMARKS.md (docs/benchmarks.md
+# says what each one does). The 1,000,000-report seed is made once and reused.
+bench: setup .venv-bench/.installed
+	@$(PY) bench/seed.py
+	@$(PY) bench/ingest.py
+	@$(PY) bench/visibility.py
 	@$(PY) bench/dedup_to_notify.py
 	@$(PY) bench/feeds.py
+	@$(PY) bench/load.py
+
+# locust, the load generator, lives apart from the hub: it patches the standard library.
+.venv-bench/.installed: requirements-bench.txt
+	@test -x .venv-bench/bin/pip || $(PY) -m venv .venv-bench
+	@.venv-bench/bin/pip install -q -r requirements-bench.txt
+	@touch $@
 
 test: setup lint
 	@$(PY) manage.py check --fail-level WARNING

@@ -10,6 +10,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the benchmarked processes run with: production mode (no query log, no debug pages).
+SERVER_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "benchmark-only-not-secret",
+    "LOG_LEVEL": "WARNING",
+}
 
 
 def machine() -> str:

@@ -76,18 +76,25 @@ RESERVED_SLUGS = frozenset({"manage", "agreements", "new", "sharing", "admin", "
 
 
 def audit_many(*, actor: Actor, action: str, objs: list) -> None:
-    """One audit row per object, in one INSERT (a bulk submission of 1,000 reports)."""
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor_user=actor.user,
-            actor_key=actor.api_key,
-            organization=actor.organization,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-        )
-        for obj in objs
-    )
+    """One audit row per object, in one COPY (a bulk submission of 1,000 reports)."""
+    from django.db import connection
+
+    from hub.bulk import copy_rows
+
+    now = timezone.now()
+    empty = AuditEvent._meta.get_field("data").get_db_prep_save({}, connection)
+    user_id = actor.user.pk if actor.user else None
+    key_id = actor.api_key.pk if actor.api_key else None
+    org_id = actor.organization.pk if actor.organization else None
+    copy_rows(
+        AuditEvent,
+        ("at", "actor_user_id", "actor_key_id", "organization_id", "action", "object_type",
+         "object_id", "data"),
+        (
+            (now, user_id, key_id, org_id, action, obj._meta.label_lower, str(obj.pk), empty)
+            for obj in objs
+        ),
+    )  # fmt: skip
 
 
 def organization_create(

@@ -16,6 +16,16 @@ from ..models import Evidence, Report
 from ..services import IndicatorInput, ReportInput, check_report_rules
 
 MAX_INDICATORS = 100
+_country_codes: frozenset[str] | None = None
+
+
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, built once (rebuilding django-countries' dict for each code
+    cost 0.4 ms, a fifth of a bulk submission's time)."""
+    global _country_codes
+    if _country_codes is None:
+        _country_codes = frozenset(code for code, _ in countries)
+    return _country_codes
 
 
 class CountryCodeField(serializers.CharField):
@@ -24,7 +34,7 @@ class CountryCodeField(serializers.CharField):
 
     def to_internal_value(self, data):
         code = super().to_internal_value(data).upper()
-        if code not in dict(countries):
+        if code not in country_codes():
             raise serializers.ValidationError(
                 f"'{code}' is not an ISO 3166-1 alpha-2 country code.", code="invalid_country"
             )
@@ -66,15 +76,32 @@ class ReportWriteSerializer(serializers.Serializer):
     def owner(self) -> Organization:
         return self.context["organization"]
 
+    # A bulk submission validates up to 1,000 items with one serializer: organisations and the
+    # owner's agreements are looked up once per request (in the context), not once per item.
+    def _organisations(self, slugs: list[str]) -> dict[str, Organization | None]:
+        known = self.context.setdefault("_organisations_by_slug", {})
+        missing = [s for s in slugs if s not in known]
+        if missing:
+            known.update(dict.fromkeys(missing))
+            known.update({o.slug: o for o in Organization.objects.filter(slug__in=missing)})
+        return known
+
+    def _owner_agreements(self) -> dict[int, Agreement]:
+        if "_owner_agreements" not in self.context:
+            self.context["_owner_agreements"] = {
+                a.pk: a for a in Agreement.objects.of_party(self.owner)
+            }
+        return self.context["_owner_agreements"]
+
     def validate_recipients(self, slugs: list[str]) -> list[Organization]:
-        orgs = {o.slug: o for o in Organization.objects.filter(slug__in=slugs)}
-        unknown = [s for s in slugs if s not in orgs]
+        orgs = self._organisations(slugs)
+        unknown = [s for s in slugs if orgs.get(s) is None]
         if unknown:
             raise serializers.ValidationError(f"Unknown organisations: {', '.join(unknown)}.")
         return [orgs[s] for s in dict.fromkeys(slugs)]
 
     def validate_agreements(self, ids: list[int]) -> list[Agreement]:
-        found = {a.pk: a for a in Agreement.objects.of_party(self.owner).filter(pk__in=ids)}
+        found = self._owner_agreements() if ids else {}
         unknown = [str(i) for i in ids if i not in found]
         if unknown:
             # Agreements are private to their parties: "not yours" reads as "unknown".
@@ -86,7 +113,11 @@ class ReportWriteSerializer(serializers.Serializer):
             return attrs
         data = self.to_input(attrs)
         try:
-            check_report_rules(owner=self.owner, data=data)
+            check_report_rules(
+                owner=self.owner,
+                data=data,
+                owner_agreement_ids=set(self._owner_agreements()) if data.restricted_to else None,
+            )
         except DjangoValidationError as e:
             raise serializers.ValidationError(e.message_dict) from e
         return attrs
