@@ -122,6 +122,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 # session still ends SESSION_COOKIE_AGE after sign-in however active it is.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=2 * 3600)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# The site's page for a refused form, with the <main> that htmx swaps in for an error answer.
+CSRF_FAILURE_VIEW = "hub.views.csrf_failure"
 # Org admins and hub staff must sign in with a second factor (members/otp_middleware.py).
 OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=True)
 OTP_TOTP_ISSUER = "Atalaya"

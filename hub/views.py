@@ -21,6 +21,13 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def csrf_failure(request, reason=""):
+    """A form sent with a stale CSRF token (the page was loaded before the person signed in
+    again): the site's own page, so that htmx, which swaps an error answer's <main> into the
+    page (base.html's htmx-config), has one to swap. Django logs the reason."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error(request):
     if request.path.startswith("/api/"):
         return problem_response(request, 500, "Internal error; it has been logged.")

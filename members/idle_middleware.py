@@ -10,6 +10,10 @@ SIGNED_IN_AT = "_signed_in_at"
 LAST_SEEN = "_last_seen"
 # The last-seen time is written at most this often, not on every request (a session write).
 LAST_SEEN_RESOLUTION = 60
+# A request the page makes on its own (the unread badge's poll, hub/_unread_badge.html) carries
+# this header: it is not the person's activity, or an open page would never be signed out.
+# Sending it can only shorten one's own session, so the client may be trusted with it.
+BACKGROUND_HEADER = "Atalaya-Background"
 
 
 def mark_signed_in(request) -> None:
@@ -25,6 +29,8 @@ class IdleTimeoutMiddleware:
     The second limit is needed because writing the last-seen time saves the session, and every
     save pushes Django's own expiry SESSION_COOKIE_AGE further away: without it an active
     session would never end. API requests made with a key carry no session and pass untouched.
+    A background request (BACKGROUND_HEADER) is signed out like any other but leaves the
+    last-seen time as it was.
     """
 
     def __init__(self, get_response):
@@ -48,6 +54,8 @@ class IdleTimeoutMiddleware:
             elif now - session.get(SIGNED_IN_AT, last_seen) > settings.SESSION_COOKIE_AGE:
                 logout(request)
                 messages.info(request, _("Your session has ended; please sign in again."))
-            elif now - last_seen >= LAST_SEEN_RESOLUTION:
+            elif (
+                now - last_seen >= LAST_SEEN_RESOLUTION and BACKGROUND_HEADER not in request.headers
+            ):
                 session[LAST_SEEN] = now
         return self.get_response(request)

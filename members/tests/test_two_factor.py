@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
+import re
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +19,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import api_client_for
-from members.idle_middleware import LAST_SEEN, SIGNED_IN_AT
+from members import idle_middleware
+from members.idle_middleware import BACKGROUND_HEADER, LAST_SEEN, SIGNED_IN_AT
 from members.models import AuditEvent, User
 from members.otp_demo import DEMO_TOTP_SECRET, ensure_demo_device
 from members.tests.factories import UserFactory, make_key
@@ -340,6 +344,75 @@ def test_an_active_session_still_ends_after_the_cookie_age(client, analyst, sett
     password_step(client, analyst)
     _age_session(client, idle=10, since_sign_in=settings.SESSION_COOKIE_AGE + 1)
     assert client.get(HOME)["Location"].startswith(reverse("login"))
+
+
+class Clock:
+    """The idle middleware's clock, moved by the test (sign-in stamps the session with it)."""
+
+    def __init__(self) -> None:
+        self.now = int(time.time())
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(idle_middleware, "time", SimpleNamespace(time=clock.time))
+    return clock
+
+
+def badge_poll_headers(client) -> dict[str, str]:
+    """What the navigation's unread badge sends when htmx polls it: its hx-headers, as the page
+    renders them, and htmx's own HX-Request."""
+    page = client.get(HOME).content.decode()
+    found = re.search(r'id="unread-badge"[^>]*hx-headers=\'([^\']*)\'', page)
+    assert found, "the page has no unread badge with hx-headers"
+    return {**json.loads(found.group(1)), "HX-Request": "true"}
+
+
+def test_a_session_idle_past_the_limit_is_signed_out_although_the_badge_polled_meanwhile(
+    client, analyst, settings, clock
+):
+    settings.SESSION_IDLE_SECONDS = 2 * 3600
+    password_step(client, analyst)
+    signed_in = clock.now
+    poll = badge_poll_headers(client)
+    assert BACKGROUND_HEADER in poll
+
+    for minutes in (30, 60, 90, 119):  # the page stays open, polling; nobody touches it
+        clock.now = signed_in + minutes * 60
+        response = client.get(reverse("unread_badge"), headers=poll)
+        assert response.status_code == 200 and not response.has_header("HX-Refresh")
+    assert client.session[LAST_SEEN] == signed_in
+
+    clock.now = signed_in + 2 * 3600 + 1
+    response = client.get(reverse("unread_badge"), headers=poll)
+
+    assert response["HX-Refresh"] == "true"  # the page reloads to the sign-in page
+    assert "_auth_user_id" not in client.session
+    reloaded = client.get(HOME, follow=True)
+    assert reloaded.redirect_chain[0][0].startswith(reverse("login"))
+    assert "without activity" in reloaded.content.decode()
+
+
+def test_a_page_request_still_counts_as_activity_and_keeps_the_polled_session_open(
+    client, analyst, settings, clock
+):
+    settings.SESSION_IDLE_SECONDS = 2 * 3600
+    password_step(client, analyst)
+    signed_in = clock.now
+    poll = badge_poll_headers(client)
+
+    clock.now = signed_in + 2 * 3600 - 60
+    assert client.get(HOME).status_code == 200
+    assert client.session[LAST_SEEN] == clock.now
+
+    clock.now = signed_in + 2 * 3600 + 60  # past the limit since sign-in, not since the page
+    response = client.get(reverse("unread_badge"), headers=poll)
+    assert response.status_code == 200 and not response.has_header("HX-Refresh")
+    assert client.session["_auth_user_id"] == str(analyst.pk)
 
 
 # --- demo and safety nets -----------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -126,3 +128,83 @@ def test_the_issuer_lifts_a_target_and_sees_an_amendment_error_in_place(
     assert page.evaluate("window.__stillTheSamePage === true")
     assert order.targets.get(value="a.example").lifted_at is not None
     assert order.targets.count() == 2
+
+
+# --- refusals and timers across swaps ----------------------------------------------------------
+
+
+def test_a_403_from_an_htmx_answer_is_shown_in_place_of_the_page(new_page, authority, coparty):
+    order = order_by(authority, reference="APIN-HTMX-403")
+    analyst = UserFactory(organization=coparty, email="analyst@isp.example")
+    page = new_page("desktop")
+    sign_in(page, analyst.email)
+    page.goto(f"/orders/{order.pk}/")
+    page.evaluate("window.__stillTheSamePage = true")
+    # While the page is open, an admin makes the analyst a viewer: the page is stale.
+    analyst.role = "viewer"
+    analyst.save(update_fields=["role"])
+
+    page.get_by_role("button", name="Acknowledge order APIN-HTMX-403").click()
+
+    main = page.locator("main")
+    expect(main.get_by_role("heading", name="Read-only access")).to_be_visible()
+    expect(main.get_by_role("heading", name="Order APIN-HTMX-403")).to_have_count(0)
+    expect(page.locator("main")).to_have_count(1)
+    assert page.evaluate("window.__stillTheSamePage === true")
+    assert Compliance.objects.get(order=order, isp=coparty).state == "notified"
+
+
+def test_a_404_for_an_inbox_row_is_a_short_message_not_a_page_inside_the_row(
+    new_page, authority, coparty
+):
+    order = order_by(authority, reference="APIN-HTMX-404")
+    notify.fan_out(Event.objects.get(type="blocking_order.issued", order=order))
+    email = UserFactory(organization=coparty, email="viewer@isp.example", role="viewer").email
+    page = new_page("desktop")
+    sign_in(page, email)
+    page.goto("/reports/inbox/")
+    page.evaluate("window.__stillTheSamePage = true")
+    Notification.objects.filter(organization=coparty).delete()  # gone while the page is open
+
+    page.get_by_role("button", name="Mark as read").click()
+
+    expect(page.locator("main").get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.locator("header")).to_have_count(1)  # no second page shell inside the table
+    expect(page.locator("main")).to_have_count(1)
+    assert page.evaluate("window.__stillTheSamePage === true")
+
+
+def test_the_countdown_runs_one_timer_however_often_htmx_swaps_the_page(
+    new_page, authority, coparty
+):
+    order = order_by(
+        authority,
+        reference="APIN-HTMX-CLOCK",
+        targets=[("domain", "a.example"), ("domain", "b.example")],
+    )
+    email = UserFactory(organization=authority, email="analyst@authority.example").email
+    page = new_page("desktop")
+    # Every timer the page starts, from its first script on (a new document starts afresh).
+    page.add_init_script(
+        "window.__timers = []; var setInterval = window.setInterval;"
+        "window.setInterval = function (fn, ms) {"
+        "  window.__timers.push(ms); return setInterval.apply(window, arguments); };"
+    )
+    sign_in(page, email)
+    page.goto(f"/orders/{order.pk}/")
+    clocks = page.locator("main [data-deadline]")
+    expect(clocks.first).to_be_visible()
+    page.evaluate("window.__stillTheSamePage = true")
+
+    page.get_by_label("Lift a.example").check()
+    page.get_by_role("button", name="Lift the ticked targets").click()
+    expect(page.get_by_role("heading", name="Lifted targets (1)")).to_be_visible()
+    page.locator("textarea[name=amend-targets]").fill("not a name")
+    page.get_by_role("button", name="Add the targets").click()
+    expect(page.get_by_text("Line 1 (not a name): not a valid domain name")).to_be_visible()
+
+    assert page.evaluate("window.__stillTheSamePage === true")
+    assert page.evaluate("window.__timers") == [1000]
+    # That one timer writes the clocks swapped in last, not the ones it was started with.
+    clocks.first.evaluate("el => { el.textContent = ''; }")
+    expect(clocks.first).to_have_text(re.compile(r"left$"))
