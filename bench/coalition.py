@@ -147,10 +147,13 @@ def agreements(orgs: list[Org]) -> list[AgreementSpec]:
             expires = start + timedelta(days=rng.randint(30, 200))
         else:
             expires = None if rng.random() < 0.6 else date(2031, 1, 1)
-        cats = tuple(sorted(rng.sample(CATEGORIES, rng.randint(1, 4))))
-        cats = () if rng.random() < 0.4 else cats
-        jur = tuple(sorted(rng.sample(COUNTRIES, rng.randint(1, 3))))
-        jur = () if rng.random() < 0.3 else jur
+        # Order of draws matters: the cached seed was made with exactly this sequence.
+        cats: tuple[str, ...] = ()
+        if rng.random() >= 0.4:
+            cats = tuple(sorted(rng.sample(CATEGORIES, rng.randint(1, 4))))
+        jur: tuple[str, ...] = ()
+        if rng.random() >= 0.3:
+            jur = tuple(sorted(rng.sample(COUNTRIES, rng.randint(1, 3))))
         result.append(
             AgreementSpec(
                 id=i + 1,

@@ -13,6 +13,7 @@ that write work on a copy (`CREATE DATABASE ... TEMPLATE`), never on the seed it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -43,7 +44,17 @@ def pg_url(name: str) -> str:
 
 
 def marker() -> dict:
-    return {"version": VERSION, "seed": coalition.SEED, "reports": REPORTS}
+    """What the seed was made from; a different marker means the seed is stale and remade.
+    The fingerprint covers the organisations and agreements the generator draws, so a change
+    to bench/coalition.py that alters them cannot go unnoticed."""
+    orgs = coalition.organisations()
+    drawn = repr((orgs, coalition.agreements(orgs))).encode()
+    return {
+        "version": VERSION,
+        "seed": coalition.SEED,
+        "reports": REPORTS,
+        "coalition": hashlib.sha256(drawn).hexdigest()[:16],
+    }
 
 
 def seeded(conn) -> bool:

@@ -3,6 +3,8 @@ rules are in `reports.services`."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_countries import countries
 from rest_framework import serializers
@@ -128,7 +130,8 @@ class ReportWriteSerializer(serializers.Serializer):
             category=attrs["category"],
             title=attrs["title"],
             description=attrs.get("description", ""),
-            tlp=attrs.get("tlp", TLP.AMBER),
+            # DRF hands a default over as it is declared (the label), not as a rank.
+            tlp=_rank(attrs.get("tlp", TLP.AMBER)),
             jurisdictions=attrs.get("jurisdictions", []),
             indicators=attrs["indicators"],
             recipients=attrs.get("recipients", []),
@@ -137,6 +140,111 @@ class ReportWriteSerializer(serializers.Serializer):
             live_from=attrs.get("live_from"),
             live_until=attrs.get("live_until"),
         )
+
+    def quick_input(self, item: object) -> ReportInput | None:
+        """The common case of a well-formed report, checked without DRF's field machinery
+        (which costs more than the rest of a bulk submission together).
+
+        Returns the report's input when every field is plainly valid, or None as soon as
+        anything is unusual: absent or null where that needs a default or an error, another
+        type, a live window, an unknown organisation. The caller then runs the serializer,
+        which accepts or refuses with its usual messages. So this path never accepts what the
+        serializer refuses, and gives what the serializer would give
+        (reports/tests/test_bulk_fast_path.py checks both with generated reports).
+        """
+        if type(item) is not dict:
+            return None
+        if item.get("live_from") is not None or item.get("live_until") is not None:
+            return None
+        category, title = item.get("category"), item.get("title")
+        if type(category) is not str or category not in _CATEGORIES:
+            return None
+        title = _plain_text(title)
+        if not title or len(title) > 300:
+            return None
+        description = _plain_text(item.get("description", ""))
+        tlp = item.get("tlp", TLP.AMBER.label)
+        sharing = item.get("sharing", Report.Sharing.AGREEMENTS.value)
+        if type(tlp) is not str or tlp not in _TLP_LABELS:
+            return None
+        if type(sharing) is not str or sharing not in Report.Sharing.values or description is None:
+            return None
+        jurisdictions = item.get("jurisdictions", [])
+        raw_indicators = item.get("indicators")
+        slugs = item.get("recipients", [])
+        agreement_ids = item.get("agreements", [])
+        if not all(type(v) is list for v in (jurisdictions, raw_indicators, slugs, agreement_ids)):
+            return None
+        if not 1 <= len(raw_indicators) <= MAX_INDICATORS:
+            return None
+        codes = country_codes()
+        if not all(type(c) is str and len(c) == 2 and c.upper() in codes for c in jurisdictions):
+            return None
+        indicators = []
+        for raw in raw_indicators:
+            if type(raw) is not dict:
+                return None
+            kind, value = raw.get("kind"), raw.get("value")
+            if type(kind) is not str or kind not in ind.KINDS or _plain_text(value) is None:
+                return None
+            if not value or len(value) > ind.MAX_INPUT_LENGTH:
+                return None
+            try:
+                normalised = ind.normalise(kind, value)
+            except ind.IndicatorError:
+                return None
+            indicators.append(IndicatorInput(kind=kind, raw_value=value, value=normalised))
+        if not all(type(s) is str and _SLUG.fullmatch(s) for s in slugs):
+            return None
+        organisations = self._organisations(slugs) if slugs else {}
+        if any(organisations.get(s) is None for s in slugs):
+            return None
+        if not all(type(i) is int and i >= 1 for i in agreement_ids):
+            return None
+        mine = self._owner_agreements() if agreement_ids else {}
+        if any(i not in mine for i in agreement_ids):
+            return None
+        data = ReportInput(
+            category=category,
+            title=title,
+            description=description,
+            tlp=TLP.from_label(tlp).value,
+            jurisdictions=[c.upper() for c in jurisdictions],
+            indicators=indicators,
+            recipients=[organisations[s] for s in dict.fromkeys(slugs)],
+            sharing=sharing,
+            restricted_to=[mine[i] for i in dict.fromkeys(agreement_ids)],
+        )
+        try:
+            check_report_rules(
+                owner=self.owner,
+                data=data,
+                owner_agreement_ids=set(self._owner_agreements()) if agreement_ids else None,
+            )
+        except DjangoValidationError:
+            return None
+        return data
+
+
+_CATEGORIES = frozenset(Category.values)
+_TLP_LABELS = frozenset(t.label for t in TLP)
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _rank(tlp: int | str) -> int:
+    return TLP.from_label(tlp).value if isinstance(tlp, str) else tlp
+
+
+def _plain_text(value: object) -> str | None:
+    """What DRF's CharField makes of a plain string (stripped), or None when it would refuse it
+    or treat it specially (not a str, a NUL, a lone surrogate)."""
+    if type(value) is not str or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value.strip()
 
 
 class ReportPatchSerializer(ReportWriteSerializer):

@@ -145,6 +145,11 @@ class ReportViewSet(
                     }
                 )
                 continue
+            quick = write.quick_input(item)
+            if quick is not None:
+                valid.append((index, quick))
+                results.append(None)
+                continue
             try:
                 attrs = write.run_validation(item)
             except serializers.ValidationError as e:
