@@ -13,109 +13,135 @@ Everything is expressed as correlated EXISTS sub-queries over agreements, evalua
 PostgreSQL at read time against the agreements' current state: suspending, terminating or
 expiring an agreement hides what it shared at once. Every path that reads reports starts
 from `Report.objects.visible_to(org)`; nothing filters reports in Python.
+
+The rules are written as SQL, in one place (`_sql_*` below), wrapped in expressions whose
+columns Django resolves, so the policy works wherever the report table is aliased (as the
+inner query of `report__in=...`). The same rules built from ORM lookups (OuterRef of
+OuterRef, six nested EXISTS trees with the disclosure) took about 27 ms of Python to build
+and compile on every request, more than PostgreSQL needed to run them (BENCHMARKS.md,
+"Visibility"). reports/tests/test_policy_property.py checks them against an independent
+reference model of SPEC.md's rules.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Func, OuterRef, Q
+from django.db.models import BooleanField, Expression, F
+from django.utils import timezone
 
 from hub.vocabulary import TLP
 from members.models import Agreement, AgreementParty, Organization
 
 SHARED_UNDER_AGREEMENTS = (TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)
+# The outer report's columns the rules read; Django resolves each to the right alias.
+_COLUMNS = ("id", "owner_id", "tlp", "sharing", "category", "jurisdictions")
 
 
-class _ArrayOf(Func):
-    """ARRAY[expr]: lets `categories @> ARRAY[report.category]` use the outer report's column."""
+def _tables() -> dict[str, str]:
+    from .models import Report
 
-    template = "ARRAY[%(expressions)s]::varchar(20)[]"
-    output_field = ArrayField(models.CharField(max_length=20))
+    return {
+        "agreement": Agreement._meta.db_table,
+        "party": AgreementParty._meta.db_table,
+        "recipients": Report.recipients.through._meta.db_table,
+        "restricted": Report.restricted_to.through._meta.db_table,
+    }
 
 
-def _agreements_covering(org: Organization, today: datetime.date | None):
-    """Agreements in force with `org` and the outer report's owner as parties, covering the
-    outer report's category and jurisdictions (a global report: only agreements covering all)."""
+def _sql_covering(c: dict[str, str], t: dict[str, str], extra: str) -> str:
+    """EXISTS an agreement in force with X (first parameter) and the report's owner among its
+    parties, covering the report's category and jurisdictions (a global report: only
+    agreements covering all), and `extra`. Parameters: X, today, today."""
     return (
-        Agreement.objects.in_force(today)
-        .filter(Exists(AgreementParty.objects.filter(agreement=OuterRef("pk"), organization=org)))
-        .filter(
-            Exists(
-                AgreementParty.objects.filter(
-                    agreement=OuterRef("pk"), organization=OuterRef(OuterRef("owner"))
-                )
-            )
-        )
-        .filter(Q(categories=[]) | Q(categories__contains=_ArrayOf(OuterRef("category"))))
-        .filter(Q(jurisdictions=[]) | Q(jurisdictions__overlap=OuterRef("jurisdictions")))
+        f"EXISTS (SELECT 1 FROM {t['party']} px"  # noqa: S608 - names only; values are parameters
+        f" JOIN {t['agreement']} a ON a.id = px.agreement_id"
+        f" JOIN {t['party']} po ON po.agreement_id = a.id"
+        f" WHERE px.organization_id = %s AND po.organization_id = {c['owner_id']}"
+        f" AND a.status = 'active' AND a.effective_from <= %s"
+        f" AND (a.expires_on IS NULL OR a.expires_on >= %s)"
+        f" AND (a.categories = '{{}}' OR a.categories @> ARRAY[{c['category']}]::varchar(20)[])"
+        f" AND (a.jurisdictions = '{{}}' OR a.jurisdictions && {c['jurisdictions']})"
+        f"{extra})"
     )
 
 
-def _agreements_sharing(org: Organization, today: datetime.date | None):
-    """Rule 4's agreements: covering, max_tlp high enough, and allowed by the report's
-    restriction to named agreements, if it has one."""
-    from .models import Report
-
-    restriction = Report.restricted_to.through.objects
-    return (
-        _agreements_covering(org, today)
-        .filter(max_tlp__gte=OuterRef("tlp"))
-        .filter(
-            ~Exists(restriction.filter(report=OuterRef(OuterRef("pk"))))
-            | Exists(restriction.filter(report=OuterRef(OuterRef("pk")), agreement=OuterRef("pk")))
-        )
-    )
-
-
-def _is_recipient(org: Organization) -> Exists:
-    from .models import Report
-
-    return Exists(Report.recipients.through.objects.filter(report=OuterRef("pk"), organization=org))
-
-
-def _through_agreements(org: Organization, today: datetime.date | None, **agreement_filter) -> Q:
-    """X sees R through some agreement (rules 3 and 4), optionally one with `agreement_filter`."""
+def _sql_through_agreements(c: dict[str, str], flag: str | None) -> str:
+    """Rules 3 and 4: X sees the report through some agreement (one with `flag` set, if
+    given). Parameters: X (as recipient), then (X, today, today) twice."""
+    t = _tables()
+    also = f" AND a.{flag}" if flag else ""
     red = (
-        Q(tlp=TLP.RED)
-        & _is_recipient(org)
-        & Exists(_agreements_covering(org, today).filter(**agreement_filter))
+        f"({c['tlp']} = {TLP.RED.value}"  # noqa: S608 - names only; values are parameters
+        f" AND EXISTS (SELECT 1 FROM {t['recipients']} rr"
+        f" WHERE rr.report_id = {c['id']} AND rr.organization_id = %s)"
+        f" AND {_sql_covering(c, t, also)})"
     )
+    restriction = (
+        f" AND a.max_tlp >= {c['tlp']}"  # noqa: S608 - names only; values are parameters
+        f" AND (NOT EXISTS (SELECT 1 FROM {t['restricted']} rt WHERE rt.report_id = {c['id']})"
+        f" OR EXISTS (SELECT 1 FROM {t['restricted']} rt"
+        f" WHERE rt.report_id = {c['id']} AND rt.agreement_id = a.id))"
+    )
+    levels = ", ".join(str(level.value) for level in SHARED_UNDER_AGREEMENTS)
     shared = (
-        Q(tlp__in=SHARED_UNDER_AGREEMENTS)
-        & ~Q(sharing="private")
-        & Exists(_agreements_sharing(org, today).filter(**agreement_filter))
+        f"({c['tlp']} IN ({levels}) AND {c['sharing']} <> 'private'"
+        f" AND {_sql_covering(c, t, also + restriction)})"
     )
-    return red | shared
+    return f"({red} OR {shared})"
 
 
-def visibility_q(org: Organization, *, today: datetime.date | None = None) -> Q:
-    """The access policy as a filter on reports, for organisation `org`."""
-    rules = Q(owner=org) | _through_agreements(org, today)
-    if not org.is_suspended:
-        rules |= Q(tlp=TLP.CLEAR)
-    return rules
+class _Policy(Expression):
+    """A boolean over the outer report: the policy's filter (`flag` None) or whether an
+    agreement through which X sees the report shares the reporter's identity or evidence."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, org: Organization, today, *, disclosure: str | None = None):
+        super().__init__()
+        self.org_id = org.pk
+        self.suspended = org.is_suspended
+        self.today = today
+        self.disclosure = disclosure
+        self.columns = [F(name) for name in _COLUMNS]
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        c = {}
+        for name, column in zip(_COLUMNS, self.columns, strict=True):
+            sql, _ = compiler.compile(column)
+            c[name] = sql
+        through = _sql_through_agreements(c, self.disclosure)
+        x, today = self.org_id, self.today
+        # In the order of the placeholders: owner, recipient, then (X, today, today) for the
+        # red branch's agreements and again for the shared branch's.
+        params = [x, x, x, today, today, x, today, today]
+        rules = [f"{c['owner_id']} = %s", through]
+        if self.disclosure is not None or not self.suspended:
+            # CLEAR: every active member sees it, and its reporter is disclosed to whoever
+            # sees it (a suspended member sees only its own reports).
+            rules.append(f"{c['tlp']} = {TLP.CLEAR.value}")
+        return "(" + " OR ".join(rules) + ")", params
 
 
 class ReportQuerySet(models.QuerySet):
     def visible_to(self, org: Organization, *, today: datetime.date | None = None):
         """Reports `org` may see. The only way any read path obtains reports."""
-        return self.filter(visibility_q(org, today=today))
+        return self.filter(_Policy(org, today or timezone.localdate()))
 
     def with_disclosure(self, org: Organization, *, today: datetime.date | None = None):
         """Annotates `identity_disclosed` and `evidence_disclosed` for `org`: the owner always,
         everyone for a CLEAR report, else when an agreement through which `org` sees the report
         allows it. Apply after `visible_to(org)`."""
-        base = Q(owner=org) | Q(tlp=TLP.CLEAR)
+        today = today or timezone.localdate()
         return self.annotate(
-            identity_disclosed=ExpressionWrapper(
-                base | _through_agreements(org, today, share_reporter_identity=True),
-                output_field=BooleanField(),
-            ),
-            evidence_disclosed=ExpressionWrapper(
-                base | _through_agreements(org, today, share_evidence=True),
-                output_field=BooleanField(),
-            ),
+            identity_disclosed=_Policy(org, today, disclosure="share_reporter_identity"),
+            evidence_disclosed=_Policy(org, today, disclosure="share_evidence"),
         )
