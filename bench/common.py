@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import socket
+import subprocess
+import time
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -68,3 +72,58 @@ def ensure_database(base_url: str, name: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# Redis database 14: the benchmarks' own, flushed before and after; the dev hub uses 0.
+BENCH_REDIS_URL = urlunsplit(
+    urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))._replace(path="/14")
+)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def start(cmd: list[str], env: dict) -> subprocess.Popen:
+    """A server process in its own session (so `stop` ends its children too), silent."""
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def gunicorn(port: int, env: dict, workers: int = 3) -> subprocess.Popen:
+    return start(
+        [str(ROOT / ".venv/bin/gunicorn"), "hub.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--timeout", "120"],
+        env,
+    )  # fmt: skip
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        with suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        p.wait(30)
+
+
+def wait_healthy(base: str, *, workers: bool, seconds: float = 60) -> None:
+    """Waits until the server answers /healthz: 200, or 503 when no Celery worker is meant to
+    run (the health check also pings the workers)."""
+    import urllib3
+
+    http = urllib3.PoolManager()
+    accepted = {200} if workers else {200, 503}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with suppress(urllib3.exceptions.HTTPError):
+            if http.request("GET", base + "/healthz", retries=False).status in accepted:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{base} did not become healthy in {seconds} s")

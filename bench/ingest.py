@@ -15,15 +15,11 @@ import cProfile
 import json
 import os
 import pstats
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import suppress
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,12 +27,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import coalition  # noqa: E402
 import seed  # noqa: E402
-from common import SERVER_ENV, free_port, machine, write_section  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_REDIS_URL,
+    SERVER_ENV,
+    free_port,
+    gunicorn,
+    machine,
+    stop,
+    wait_healthy,
+    write_section,
+)
 
 DB = "atalaya_bench_ingest"
-REDIS_URL = urlunsplit(
-    urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))._replace(path="/14")
-)
+REDIS_URL = BENCH_REDIS_URL
 RUNS = int(os.environ.get("BENCH_INGEST_RUNS", "3"))
 BATCHES = int(os.environ.get("BENCH_INGEST_BATCHES", "40"))
 BATCH = 500
@@ -138,7 +141,9 @@ STEPS = [
     ("reading the JSON body", "rest_framework/parsers.py", "parse", "rest_framework/request.py"),
     ("authentication (API key)", "members/authentication.py", "authenticate",
      "rest_framework/request.py"),
-    ("validation: serializer fields and rules (with normalisation)",
+    ("validation, quick path: fields and rules (with normalisation)",
+     "reports/api/serializers.py", "quick_input", "reports/api/views.py"),
+    ("validation, serializer (the unusual items)",
      "rest_framework/serializers.py", "run_validation", "reports/api/views.py"),
     ("of which: normalising indicators", "reports/indicators.py", "normalise",
      "reports/api/serializers.py"),
@@ -199,25 +204,14 @@ def main() -> None:
     django.setup()
     import psycopg
     import redis
-    import urllib3
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     port = free_port()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "hub.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(WORKERS), "--timeout", "120"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server = gunicorn(port, env, WORKERS)
     base = f"http://127.0.0.1:{port}"
     api_rates, copy_rates, invalid_total = [], [], 0
     try:
-        http = urllib3.PoolManager()
-        for _ in range(100):
-            with suppress(urllib3.exceptions.HTTPError):
-                if http.request("GET", base + "/healthz").status == 200:
-                    break
-            time.sleep(0.3)
+        wait_healthy(base, workers=False)
         # Warm-up: every gunicorn worker has loaded its code and opened its connection.
         warm = generate(99)[: WORKERS * 2]
         with ProcessPoolExecutor(CLIENTS) as pool:
@@ -248,9 +242,7 @@ def main() -> None:
         breakdown = profile(body, coalition.api_key(owner))
         version = pg_version()
     finally:
-        with suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop([server])
         redis.Redis.from_url(REDIS_URL).flushdb()
         from django.db import connections
 

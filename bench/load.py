@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import csv
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from contextlib import suppress
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -26,29 +22,26 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import coalition  # noqa: E402
 import seed  # noqa: E402
-from common import SERVER_ENV, free_port, machine, write_section  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_REDIS_URL,
+    SERVER_ENV,
+    free_port,
+    gunicorn,
+    machine,
+    start,
+    stop,
+    wait_healthy,
+    write_section,
+)
 
 DB = "atalaya_bench_load"
-REDIS_URL = urlunsplit(
-    urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))._replace(path="/14")
-)
+REDIS_URL = BENCH_REDIS_URL
 RUNS = int(os.environ.get("BENCH_LOAD_RUNS", "3"))
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "30"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "16"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
 LOCUST = ROOT / ".venv-bench" / "bin" / "locust"
 KINDS = ["list", "detail", "search", "submit", "Aggregated"]
-
-
-def start(cmd: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def locust(base: str, seconds: int, prefix: str, keys: list[str]) -> dict[str, dict]:
@@ -87,8 +80,7 @@ def main() -> None:
     port = free_port()
     venv = ROOT / ".venv" / "bin"
     procs = [
-        start([str(venv / "gunicorn"), "hub.wsgi", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS)], env),
+        gunicorn(port, env, WORKERS),
         start([str(venv / "celery"), "-A", "hub", "worker", "-Q", "urgent,default,bulk",
                "--concurrency", "1", "--hostname", "bench-load@%h", "--without-gossip",
                "--without-mingle"], env),
@@ -96,14 +88,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     results = []
     try:
-        import urllib3
-
-        http = urllib3.PoolManager()
-        for _ in range(100):
-            with suppress(urllib3.exceptions.HTTPError):
-                if http.request("GET", base + "/healthz").status == 200:
-                    break
-            time.sleep(0.3)
+        wait_healthy(base, workers=True)
         with tempfile.TemporaryDirectory() as tmp:
             locust(base, 10, f"{tmp}/warm", keys)
             for run in range(RUNS):
@@ -115,11 +100,7 @@ def main() -> None:
                     flush=True,
                 )
     finally:
-        for p in procs:
-            with suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in procs:
-            p.wait(30)
+        stop(procs)
         redis.Redis.from_url(REDIS_URL).flushdb()
         seed.drop(DB)
     write(results)

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,11 +27,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import coalition  # noqa: E402
 import seed  # noqa: E402
-from common import SERVER_ENV, free_port, machine, write_section  # noqa: E402
-
-REDIS_URL = urlunsplit(
-    urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))._replace(path="/14")
+from common import (  # noqa: E402
+    BENCH_REDIS_URL,
+    SERVER_ENV,
+    free_port,
+    gunicorn,
+    machine,
+    percentile,
+    stop,
+    wait_healthy,
+    write_section,
 )
+
+REDIS_URL = BENCH_REDIS_URL
 ROUNDS = int(os.environ.get("BENCH_VISIBILITY_ROUNDS", "3"))
 REQUESTS = int(os.environ.get("BENCH_VISIBILITY_REQUESTS", "100"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
@@ -42,11 +48,6 @@ MEMBERS = [
     (coalition.HUB50, "member of 50 agreements"),
     (coalition.BIG, "owner of 100,000 reports"),
 ]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def cursor_for(position: int) -> str:
@@ -144,18 +145,14 @@ def main() -> None:
     django.setup()
     import urllib3
 
+    import hub.wsgi  # noqa: F401 - the servers' garbage-collector settings, for in-process figures
     from members.models import Organization
     from reports.models import Report
 
     max_id = Report.objects.order_by("-id").values_list("id", flat=True).first()
     deep = max_id // 10  # 90 % of the way down the newest-first list
     port = free_port()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "hub.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(WORKERS)],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server = gunicorn(port, env, WORKERS)
     base = f"http://127.0.0.1:{port}"
     http = urllib3.PoolManager(maxsize=1)
     rows, plans = [], {}
@@ -163,11 +160,7 @@ def main() -> None:
 
     client = Client()
     try:
-        for _ in range(100):
-            with suppress(urllib3.exceptions.HTTPError):
-                if http.request("GET", base + "/healthz").status == 200:
-                    break
-            time.sleep(0.3)
+        wait_healthy(base, workers=False)
         for slug, label in MEMBERS:
             org = Organization.objects.get(slug=slug)
             headers = {"Authorization": f"Bearer {coalition.api_key(org.id)}"}
@@ -204,9 +197,7 @@ def main() -> None:
                     plans[label] = (explain(policy_q), explain(plain_q))
             print(f"{label}: done", flush=True)
     finally:
-        with suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop([server])
     write(rows, max_id)
     write_plans(plans, max_id)
 
