@@ -219,21 +219,26 @@ def write(rows, max_id: int) -> None:
         "(50 reports with indicators, disclosure and serialisation) from a client to gunicorn; "
         '"request" is the same request in-process (Django\'s test client), with the policy '
         "and with the policy replaced by an unfiltered queryset (everything else equal), and "
-        '"policy cost" their p95 ratio; SQL is the page\'s main query alone, with and without '
-        "the policy (same order, same limit; planning included, as each request plans it).",
+        '"policy cost" the ratio of their medians; SQL is the page\'s main query alone, with '
+        "and without the policy (same order, same limit; planning included, as each request "
+        "plans it).",
         "",
-        "| reader | page | visible | HTTP p50 | HTTP p95 | HTTP p99 | request p95, policy | "
-        "request p95, no policy | policy cost | SQL p95, policy | SQL p95, no policy | goal |",
+        "| reader | page | visible | HTTP p50 | HTTP p95 | HTTP p99 | request p50, policy | "
+        "request p50, no policy | policy cost | SQL p95, policy | SQL p95, no policy | goal |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for label, page, visible, count, http_r, with_r, without_r, policy_r, plain_r in rows:
+        # Medians: a p95 of 100 in-process requests is mostly the garbage collector's noise.
         ratio = statistics.median(
-            [percentile(w, 95) / percentile(u, 95) for w, u in zip(with_r, without_r, strict=True)]
+            [
+                statistics.median(w) / statistics.median(u)
+                for w, u in zip(with_r, without_r, strict=True)
+            ]
         )
         lines.append(
             f"| {label} | {page} ({count}) | {visible:,} | {stat(http_r, 50)} | "
-            f"{stat(http_r, 95)} | {stat(http_r, 99)} | {stat(with_r, 95)} | "
-            f"{stat(without_r, 95)} | {ratio:.2f}x | {stat(policy_r, 95)} | {stat(plain_r, 95)} "
+            f"{stat(http_r, 95)} | {stat(http_r, 99)} | {stat(with_r, 50)} | "
+            f"{stat(without_r, 50)} | {ratio:.2f}x | {stat(policy_r, 95)} | {stat(plain_r, 95)} "
             "| p95 < 50 ms, policy < 2x |"
         )
     lines += [

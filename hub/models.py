@@ -117,19 +117,24 @@ def publish(
         data=data or {},
         urgent=urgent,
     )
-    transaction.on_commit(lambda: _enqueue(event.pk, urgent), robust=True)
+    queue = event_queue(urgent=urgent, report_count=len(event.report_ids))
+    transaction.on_commit(lambda: _enqueue(event.pk, queue), robust=True)
     return event
 
 
-def _enqueue(event_id: int, urgent: bool) -> None:
+def event_queue(*, urgent: bool, report_count: int) -> str:
+    """`urgent` for live events; `bulk` for a submission of several reports, so that one
+    analyst's report does not wait behind a member's batches (a worker takes its queues in
+    turn; BENCHMARKS.md, "Dedup to notify", under bulk ingest); `default` otherwise."""
+    if urgent:
+        return "urgent"
+    return "bulk" if report_count > 1 else "default"
+
+
+def _enqueue(event_id: int, queue: str) -> None:
     from hub.celery import app
 
-    app.send_task(
-        "reports.tasks.process_event",
-        args=[event_id],
-        queue="urgent" if urgent else "default",
-        retry=False,
-    )
+    app.send_task("reports.tasks.process_event", args=[event_id], queue=queue, retry=False)
 
 
 class Visit(models.Model):

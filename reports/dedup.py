@@ -96,16 +96,9 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
         # One anchor per key (its oldest target): linking every target to the anchor keeps
         # the cluster connected with one link per target, not one per pair.
         anchors: dict[tuple[str, str], Target] = {}
-        peers = (
-            Target.objects.filter(warning="")
-            .filter(Q(registrable__in=registrables) | Q(brand__in=brands))
-            .order_by("pk")
-        )
-        for peer in peers:
-            if peer.registrable:
-                anchors.setdefault(("registrable", peer.registrable), peer)
-            if peer.brand:
-                anchors.setdefault(("brand", peer.brand), peer)
+        for field, keys in (("registrable", registrables), ("brand", brands)):
+            for key, oldest in _oldest(field, keys, 1).items():
+                anchors[(field, key)] = oldest[0]
         for target in usable.values():
             anchor = anchors.get(("registrable", target.registrable))
             if anchor is not None:
@@ -125,6 +118,26 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
     _merge_clusters({i for a, b, _ in links for i in (a, b)}, {(a, b) for a, b, _ in links})
 
 
+def _oldest(field: str, keys: set[str], count: int) -> dict[str, list[Target]]:
+    """The `count` oldest targets (lowest ids) not on the warning list for each value of
+    `field` in `keys`. One short index range per key ((field, id) indexes on Target): a
+    popular brand has hundreds of thousands of targets at a national hub's scale, and reading
+    them all made one batch outlast its task's time limit (BENCHMARKS.md, "Dedup to notify")."""
+    if not keys:
+        return {}
+    table = connection.ops.quote_name(Target._meta.db_table)
+    column = connection.ops.quote_name(Target._meta.get_field(field).column)
+    sql = (
+        f"SELECT t.* FROM unnest(%s::text[]) AS k(key) CROSS JOIN LATERAL"  # noqa: S608 - names
+        f" (SELECT * FROM {table} WHERE {column} = k.key AND {column} <> '' AND warning = ''"
+        " ORDER BY id LIMIT %s) t ORDER BY t.id"  # `<> ''`: the indexes are partial
+    )
+    found: dict[str, list[Target]] = defaultdict(list)
+    for target in Target.objects.raw(sql, [sorted(keys), count]):
+        found[getattr(target, field)].append(target)
+    return found
+
+
 def _suggest(targets: dict[int, Target]) -> None:
     """Suggests linking each target to the oldest other target sharing its family or
     look-alike key (one suggestion per target and key, not one per pair: a family of a
@@ -134,16 +147,11 @@ def _suggest(targets: dict[int, Target]) -> None:
     lookalikes = {t.lookalike for t in targets.values() if t.lookalike}
     if not families and not lookalikes:
         return
-    anchors: dict[tuple[str, str], list[Target]] = defaultdict(list)
-    peers = (
-        Target.objects.filter(warning="")
-        .filter(Q(family__in=families) | Q(lookalike__in=lookalikes))
-        .order_by("pk")
-    )
-    for peer in peers:
-        for key in (("family", peer.family), ("lookalike", peer.lookalike)):
-            if key[1] and len(anchors[key]) < 2:  # the oldest two: one of them is not the target
-                anchors[key].append(peer)
+    anchors: dict[tuple[str, str], list[Target]] = {}
+    for field, keys in (("family", families), ("lookalike", lookalikes)):
+        # The oldest two: one of them is not the target itself.
+        for key, oldest in _oldest(field, keys, 2).items():
+            anchors[(field, key)] = oldest
     rows = []
     for target in targets.values():
         for field, reason in (("family", "numbered_family"), ("lookalike", "lookalike")):
@@ -194,10 +202,17 @@ def _merge_clusters(target_ids: set[int], edges: set[tuple[int, int]]) -> None:
 
     for a, b in edges:
         parent[find(a)] = find(b)
+    current = dict(Target.objects.filter(pk__in=target_ids).values_list("pk", "cluster_id"))
+    # Targets already in one cluster belong to one component even when this batch links them
+    # to different targets: else one component would delete a cluster that another one then
+    # keeps (a foreign-key violation at commit, and the batch would never link).
+    first_in: dict[int, int] = {}
+    for i, cluster_id in current.items():
+        if cluster_id is not None:
+            parent[find(i)] = find(first_in.setdefault(cluster_id, i))
     components: dict[int, set[int]] = defaultdict(set)
     for i in target_ids:
         components[find(i)].add(i)
-    current = dict(Target.objects.filter(pk__in=target_ids).values_list("pk", "cluster_id"))
     for members in components.values():
         clusters = {current[i] for i in members if current.get(i)}
         keep = min(clusters) if clusters else Cluster.objects.create().pk

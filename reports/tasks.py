@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from hub.models import Event
+from hub.models import Event, event_queue
 from members.mail import subject_line
 
 from . import dedup, notify, webhooks
@@ -188,10 +188,11 @@ def sweep() -> dict[str, int]:
     events = list(
         Event.objects.filter(processed_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
         .order_by("-urgent", "pk")
-        .values_list("pk", "urgent")[:SWEEP_BATCH]
+        .values_list("pk", "urgent", "report_ids")[:SWEEP_BATCH]
     )
-    for pk, urgent in events:
-        process_event.apply_async(args=[pk], queue=_queue(urgent), retry=False)
+    for pk, urgent, report_ids in events:
+        queue = event_queue(urgent=urgent, report_count=len(report_ids))
+        process_event.apply_async(args=[pk], queue=queue, retry=False)
     due = list(
         WebhookDelivery.objects.filter(
             Q(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)

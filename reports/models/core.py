@@ -53,16 +53,23 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="one_target_per_value"),
         ]
+        # (key, id): deduplication reads the oldest targets of a key (reports.dedup._oldest).
         indexes = [
             models.Index(
-                fields=["registrable"],
+                fields=["registrable", "id"],
                 condition=~models.Q(registrable=""),
-                name="target_registrable",
+                name="target_registrable_id",
             ),
-            models.Index(fields=["brand"], condition=~models.Q(brand=""), name="target_brand"),
-            models.Index(fields=["family"], condition=~models.Q(family=""), name="target_family"),
             models.Index(
-                fields=["lookalike"], condition=~models.Q(lookalike=""), name="target_lookalike"
+                fields=["brand", "id"], condition=~models.Q(brand=""), name="target_brand_id"
+            ),
+            models.Index(
+                fields=["family", "id"], condition=~models.Q(family=""), name="target_family_id"
+            ),
+            models.Index(
+                fields=["lookalike", "id"],
+                condition=~models.Q(lookalike=""),
+                name="target_lookalike_id",
             ),
         ]
 

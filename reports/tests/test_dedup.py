@@ -98,3 +98,24 @@ def test_the_same_member_reporting_again_is_no_corroboration(owner):
     link(report_by(owner, indicators=[("domain", "self.example")]))
     link(report_by(owner, tlp=TLP.GREEN, indicators=[("domain", "self.example")]))
     assert not Event.objects.filter(type="target.corroborated").exists()
+
+
+def test_a_batch_that_joins_two_clusters_through_different_targets_keeps_one():
+    """Found by the benchmark at 1,000,000 reports: when two links of one batch each touch the
+    same older cluster, one must not delete it while the other keeps it (the batch failed at
+    commit, and was retried for ever). The targets are given in the order that showed it."""
+    from django.db import connection
+
+    from reports.models import Cluster
+
+    first, second = Cluster.objects.create(), Cluster.objects.create()
+    b, c, d, e = (
+        Target.objects.create(kind="ipv4", value=f"198.51.100.{n}", cluster=cluster)
+        for n, cluster in ((1, first), (2, second), (3, second), (4, None))
+    )
+    # b meets c (the second cluster joins the first); d, also in the second, meets new e.
+    dedup._merge_clusters([b.pk, c.pk, d.pk, e.pk], {(b.pk, c.pk), (d.pk, e.pk)})
+    # The test's transaction never commits: check the deferred foreign keys now.
+    connection.check_constraints()
+    assert set(Target.objects.values_list("cluster_id", flat=True)) == {first.pk}
+    assert list(Cluster.objects.values_list("pk", flat=True)) == [first.pk]
