@@ -71,22 +71,17 @@ def ensure_seed() -> str:
 
     ensure_database(BASE_DB, SEED_DB)
     with psycopg.connect(pg_url(SEED_DB), autocommit=True) as conn:
-        if seeded(conn):
-            return SEED_DB
+        done = seeded(conn)
+    if done:
+        # The data stays; the schema follows the code (new indexes, new columns).
+        _migrate()
+        return SEED_DB
     started = time.monotonic()
     print(f"seeding {SEED_DB}: {REPORTS:,} reports (once; later runs reuse it)...", flush=True)
     with psycopg.connect(pg_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{SEED_DB}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{SEED_DB}"')
-    env = dict(os.environ, DATABASE_URL=db_url(SEED_DB))
-    import subprocess
-
-    subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    _migrate()
     os.environ["DATABASE_URL"] = db_url(SEED_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
     import django
@@ -101,6 +96,17 @@ def ensure_seed() -> str:
         conn.execute("VACUUM (ANALYZE)")
     print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
     return SEED_DB
+
+
+def _migrate() -> None:
+    import subprocess
+
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=db_url(SEED_DB)),
+        check=True,
+    )
 
 
 def _secondary_indexes(conn, tables: list[str]) -> list[tuple[str, str]]:
