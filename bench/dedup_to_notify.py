@@ -267,7 +267,11 @@ def write(rows, ingest: Ingest) -> None:
             "",
             f"The concurrent ingest stored {ingest.created:,} reports in {ingest.seconds:.0f} s "
             f"({ingest.created / ingest.seconds:,.0f} reports/s, paced in batches of 500) while "
-            "the reports above were measured; the same workers deduplicated them.",
+            "the reports above were measured; the same workers deduplicated them. When the "
+            "ingest outpaces what the two worker processes link, the backlog grows and a "
+            "normal report waits behind it (bulk and default queues are taken in turn, but each "
+            "bulk batch takes seconds to link); urgent reports have a worker of their own. "
+            'See ARCHITECTURE.md, "Scaling out": workers are sized to the bulk volume.',
         ]
     write_section("Dedup to notify: 201 → webhook arrival", lines)
 
