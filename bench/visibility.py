@@ -41,7 +41,7 @@ from common import (  # noqa: E402
 
 REDIS_URL = BENCH_REDIS_URL
 ROUNDS = int(os.environ.get("BENCH_VISIBILITY_ROUNDS", "3"))
-REQUESTS = int(os.environ.get("BENCH_VISIBILITY_REQUESTS", "100"))
+REQUESTS = int(os.environ.get("BENCH_VISIBILITY_REQUESTS", "60"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
 MEMBERS = [
     (coalition.TYPICAL, "typical member (5 agreements)"),
