@@ -71,19 +71,13 @@ def page_queries(org, deep_below: int | None):
 def unfiltered_reports(org):
     """What `visible_reports(org)` reads for display, without the policy: every report, all
     disclosed. Only ever used here, to price the policy."""
-    from django.db.models import Prefetch, Value
+    from django.db.models import Value
 
-    from reports.models import Indicator, Report
+    from reports.models import Report
+    from reports.selectors import for_display
 
-    return (
+    return for_display(
         Report.objects.annotate(identity_disclosed=Value(True), evidence_disclosed=Value(True))
-        .select_related("owner")
-        .prefetch_related(
-            Prefetch("indicators", queryset=Indicator.objects.order_by("position")),
-            "recipients",
-            "restricted_to",
-            "evidence",
-        )
     )
 
 

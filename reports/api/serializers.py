@@ -332,7 +332,6 @@ class ReportSerializer(serializers.ModelSerializer):
         """The declared fields' output, built directly: going through each DRF field cost a
         fifth of a list page of 50 reports (BENCHMARKS.md, "Visibility"). The declarations
         above still describe the shape (the OpenAPI schema); test_reports_api checks it."""
-        owner = self._is_owner(report)
         return {
             "id": report.pk,
             "owner": self.get_owner(report),
@@ -345,15 +344,15 @@ class ReportSerializer(serializers.ModelSerializer):
                 {"kind": i.kind, "value": i.value, "target": i.target_id}
                 for i in report.indicators.all()
             ],
-            "sharing": report.sharing if owner else None,
-            "recipients": sorted(o.slug for o in report.recipients.all()) if owner else None,
-            "agreements": sorted(a.pk for a in report.restricted_to.all()) if owner else None,
+            "sharing": self.get_sharing(report),
+            "recipients": self.get_recipients(report),
+            "agreements": self.get_agreements(report),
             "evidence": self.get_evidence(report),
             "live_from": _datetime(report.live_from),
             "live_until": _datetime(report.live_until),
             "urgent": report.is_urgent,
             "linking": report.linking,
-            "duplicate_of": report.duplicate_of_id if owner else None,
+            "duplicate_of": self.get_duplicate_of(report),
             "status": report.status,
             "created_at": _datetime(report.created_at),
             "updated_at": _datetime(report.updated_at),
