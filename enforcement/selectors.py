@@ -14,14 +14,14 @@ from django.db.models import Prefetch, Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 
+from hub.locks import Lock
 from members.models import Organization
 from reports.models import Report
 
 from .feeds import FeedEntry
 from .models import BlockingOrder, Compliance, OrderTarget
 
-# Key of the PostgreSQL advisory lock that orders writes to blocklists against their reads.
-FEED_LOCK = 0x41544C59  # "ATLY"
+FEED_LOCK = int(Lock.BLOCKLIST_FEED)
 
 
 def feed_write_moment() -> datetime:

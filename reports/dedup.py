@@ -14,14 +14,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from hub.locks import Lock, xact_lock
 from hub.models import Event, publish
 
 from . import clustering
 from .models import Cluster, ClusterSuggestion, Indicator, Report, Target, TargetLink
-
-# One lock for cluster merges: merging is quick, and serialising it keeps two workers from
-# each merging half of the same clusters. Target creation itself needs no lock (ON CONFLICT).
-CLUSTER_LOCK = 0x41544C59  # "ATLY"
 
 
 def link_reports(report_ids: Iterable[int]) -> list[Report]:
@@ -109,8 +106,8 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
     _suggest(usable)
     if not links:
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+    # Merging is quick; target creation itself needs no lock (ON CONFLICT).
+    xact_lock(Lock.CLUSTER_MERGE)
     TargetLink.objects.bulk_create(
         [TargetLink(source_id=a, target_id=b, reason=r) for a, b, r in links],
         ignore_conflicts=True,
@@ -178,8 +175,7 @@ def suggestion_decide(*, org, suggestion: ClusterSuggestion, confirm: bool) -> C
         suggestion.decided_at = timezone.now()
         suggestion.save()
         if confirm:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+            xact_lock(Lock.CLUSTER_MERGE)
             TargetLink.objects.get_or_create(
                 source_id=suggestion.source_id,
                 target_id=suggestion.target_id,
