@@ -179,7 +179,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["members.permissions.HasScope"],
     "DEFAULT_PAGINATION_CLASS": "hub.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular, plus what the shared plumbing answers (problem JSON, Idempotency-Key).
+    "DEFAULT_SCHEMA_CLASS": "hub.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hub.api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

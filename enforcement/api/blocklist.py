@@ -80,6 +80,9 @@ def _not_modified(request, etag: str, version: datetime) -> bool:
 @extend_schema(
     parameters=[
         OpenApiParameter(
+            "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(CONTENT_TYPES)
+        ),
+        OpenApiParameter(
             "since",
             OpenApiTypes.DATETIME,
             description="Only what was added and removed since then (not for .rpz): pass the "
@@ -93,7 +96,14 @@ def _not_modified(request, etag: str, version: datetime) -> bool:
         ),
     ],
     responses={
-        (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The blocklist."),
+        # The format in the path decides the media type of the answer.
+        **{
+            (200, media_type.split(";")[0]): OpenApiResponse(
+                OpenApiTypes.OBJECT if fmt == "json" else OpenApiTypes.STR,
+                description="The blocklist, in the format the path names.",
+            )
+            for fmt, media_type in CONTENT_TYPES.items()
+        },
         304: OpenApiResponse(description="Unchanged since the ETag given in If-None-Match."),
     },
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from hub.api.idempotency import idempotent
 from hub.api.problems import flatten_errors
+from hub.api.schema import ProblemFieldErrorSerializer
 from members.services import Actor
 
 from .. import services
@@ -23,6 +24,32 @@ from .serializers import (
     ReportPatchSerializer,
     ReportSerializer,
     ReportWriteSerializer,
+)
+
+
+# The answer of `POST /reports/bulk/`: one result per item, in the order sent.
+BULK_RESULT = inline_serializer(
+    "BulkResult",
+    {
+        "created": serializers.IntegerField(help_text="How many reports were stored."),
+        "invalid": serializers.IntegerField(help_text="How many items were refused."),
+        "results": inline_serializer(
+            "BulkItemResult",
+            {
+                "index": serializers.IntegerField(help_text="The item's place in `reports`."),
+                "status": serializers.ChoiceField(choices=["created", "invalid"]),
+                "id": serializers.IntegerField(
+                    required=False, help_text="The new report's id (created items)."
+                ),
+                "errors": ProblemFieldErrorSerializer(
+                    many=True,
+                    required=False,
+                    help_text="Invalid items: each error, pointing into the request body.",
+                ),
+            },
+            many=True,
+        ),
+    },
 )
 
 
@@ -102,7 +129,8 @@ class ReportViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # Served with the content type it was uploaded with, whatever that was.
+    @extend_schema(responses={(200, "*/*"): bytes})
     @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_id>\d+)")
     def evidence_file(self, request, pk=None, evidence_id=None):
         """Download one file, where the policy and an agreement sharing evidence allow it."""
@@ -117,7 +145,7 @@ class ReportViewSet(
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @extend_schema(request=BulkSerializer)
+    @extend_schema(request=BulkSerializer, responses={200: BULK_RESULT})
     @action(detail=False, methods=["post"])
     @idempotent
     def bulk(self, request):

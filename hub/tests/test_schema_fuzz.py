@@ -1,0 +1,238 @@
+"""Every operation of the OpenAPI schema, fuzzed against a live server (schemathesis).
+
+The schema is the contract integrations are generated from, so it is checked against what the
+server really answers: for each operation a few requests that fit the schema and a few that do
+not, sent over HTTP to a live server with real API keys (the owner, its co-party and an
+authority, each key holding every scope). Each answer must not be a server error (5xx), and its
+status code, content type and body must be those the schema documents.
+
+Path parameters are now and then replaced by the ids of a small seeded world (an agreement in
+force, reports, an order, an unblock request, a webhook endpoint on 127.0.0.1, a suggestion), so
+that requests reach real objects and not only 404s. Hypothesis is derandomized: every run sends
+the same requests. The figures (operations, requests, statuses, 5xx, schema mismatches) are
+printed and written to var/schema-fuzz.txt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from enforcement import unblock
+from enforcement.tests.factories import order_by
+from hub.models import Event
+from hub.vocabulary import TLP
+from members.tests.factories import OrganizationFactory, make_key
+from reports.models import ClusterSuggestion, Notification, Report, Target, WebhookEndpoint
+from reports.tasks import process_event
+from reports.tests.factories import agreement_between, report_by
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARY = ROOT / "var" / "schema-fuzz.txt"
+
+# Per operation: requests that fit the schema, then requests that break it. 43 operations x 9
+# is about 390 requests, well under a minute on two cores.
+POSITIVE_EXAMPLES = 6
+NEGATIVE_EXAMPLES = 3
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    server_errors: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def world(settings, tmp_path, monkeypatch):
+    """Three members, an agreement in force between two of them, reports that meet on a target
+    (so that there are suggestions), an order addressed to the co-party with an unblock request
+    about it, a webhook endpoint on the loopback address. Returns an API key per member."""
+    # Events stay rows (the seed's are processed here, by hand): nothing is queued to Redis
+    # and no webhook leaves the test.
+    monkeypatch.setattr("hub.models._enqueue", lambda *args, **kwargs: None)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True
+
+    owner = OrganizationFactory(slug="owner", kind="rightsholder", country="PE")
+    coparty = OrganizationFactory(slug="coparty", kind="telco", country="PE")
+    authority = OrganizationFactory(slug="authority", kind="regulator", country="PE")
+    agreement_between(owner, coparty, max_tlp=TLP.AMBER, share_evidence=True)
+    report_by(owner, indicators=[("domain", "futbol-libre.example"), ("ipv4", "203.0.113.7")])
+    report_by(owner, tlp=TLP.CLEAR, indicators=[("domain", "futbol-libre2.example")])
+    report_by(coparty, indicators=[("domain", "futbol-libre.example")], category="iptv")
+    report_by(owner, tlp=TLP.RED, recipients=[coparty], indicators=[("url", "https://x.example/")])
+    order = order_by(
+        authority,
+        targets=[("domain", "futbol-libre.example")],
+        deadline=timezone.now() + timedelta(hours=2),
+    )
+    unblock.request_submit(
+        data=unblock.UnblockInput(
+            name="Ana",
+            email="ana@site.example",
+            organization="",
+            relation="site_owner",
+            value="futbol-libre.example",
+            message="Not a pirate site.",
+        )
+    )
+    # Targets, clusters, suggestions and inbox items, as the worker would make them.
+    for event_id in Event.objects.filter(processed_at__isnull=True).values_list("pk", flat=True):
+        process_event(event_id)
+    # After the events: deliveries to it would be queued.
+    WebhookEndpoint.objects.create(
+        organization=owner, url="http://127.0.0.1:9/hook", secret="whsec_" + "A" * 32
+    )
+    assert order.pk
+    return {org.slug: make_key(org) for org in (owner, coparty, authority)}
+
+
+def real_path_values() -> dict[str, list]:
+    """For each collection of the API, the values its `{id}` may take in the seeded world."""
+    from enforcement.models import BlockingOrder, UnblockReview
+    from members.models import Agreement, Organization
+    from reports.api.targets import TargetViewSet
+
+    def lookups(queryset, attribute="pk"):
+        return [getattr(obj, attribute) for obj in queryset.order_by("pk")]
+
+    return {
+        "organizations": lookups(Organization.objects.all(), "slug"),
+        "agreements": lookups(Agreement.objects.all()),
+        "reports": lookups(Report.objects.all()),
+        "targets": lookups(Target.objects.all(), TargetViewSet.lookup_field),
+        "notifications": lookups(Notification.objects.all()),
+        "webhooks": lookups(WebhookEndpoint.objects.all()),
+        "blocking-orders": lookups(BlockingOrder.objects.all()),
+        "unblock-requests": lookups(UnblockReview.objects.all()),
+        "suggestion_id": lookups(ClusterSuggestion.objects.all()),
+    }
+
+
+@dataclass
+class Fuzzer:
+    base_url: str
+    keys: dict[str, str]
+    values: dict[str, list]
+    session: requests.Session = field(default_factory=requests.Session)
+    tally: Tally = field(default_factory=Tally)
+
+    def fuzz(self, operation, mode: GenerationMode, examples: int) -> None:
+        collection = operation.path.removeprefix("/api/v1/").split("/")[0]
+
+        @settings(
+            max_examples=examples,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+        )
+        @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+        def run(case, data):
+            for name in list(case.path_parameters or {}):
+                pool = self.values.get(collection if name in ("id", "slug") else name)
+                if pool and data.draw(st.booleans()):
+                    case.path_parameters[name] = data.draw(st.sampled_from(pool))
+            who = data.draw(st.sampled_from(sorted(self.keys)))
+            self.send(case, mode, who)
+
+        try:
+            run()
+        except Exception as e:  # e.g. nothing in this operation can be made invalid
+            self.tally.skipped.append(f"{operation.label} [{mode.value}]: {type(e).__name__}: {e}")
+
+    def send(self, case, mode: GenerationMode, who: str) -> None:
+        headers = {"Authorization": f"Bearer {self.keys[who]}"}
+        label = f"{case.operation.label} [{mode.value}, as {who}]"
+        try:
+            response = case.call(base_url=self.base_url, session=self.session, headers=headers)
+        except requests.RequestException as e:
+            self.tally.server_errors.append(f"{label}: no answer ({e})")
+            return
+        self.tally.requests += 1
+        self.tally.statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                line = (
+                    f"{label} -> {response.status_code}: {failure.title}"
+                    f"\n    {case.as_curl_command(headers=headers)}"
+                    f"\n    {failure.message.strip()[:600]}"
+                )
+                if response.status_code >= 500:
+                    self.tally.server_errors.append(line)
+                else:
+                    self.tally.mismatches.append(line)
+
+
+def test_every_operation_answers_as_documented(live_server, world, capsys):
+    owner = {"Authorization": f"Bearer {world['owner']}"}
+    raw = requests.get(f"{live_server.url}/api/schema/?format=json", headers=owner, timeout=30)
+    assert raw.status_code == 200, raw.text[:500]
+    schema = schemathesis.openapi.from_dict(raw.json(), config=schemathesis.Config())
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 40, "the schema lost operations"
+
+    fuzzer = Fuzzer(base_url=live_server.url, keys=world, values=real_path_values())
+    started = time.monotonic()
+    for operation in operations:
+        fuzzer.fuzz(operation, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
+        fuzzer.fuzz(operation, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
+    elapsed = time.monotonic() - started
+    # Kept-alive connections hold the server's threads, and their database sessions, open.
+    fuzzer.session.close()
+
+    tally = fuzzer.tally
+    fives = sum(n for code, n in tally.statuses.items() if code >= 500)
+    summary = (
+        f"schema fuzz: {len(operations)} operations, {tally.requests} requests in {elapsed:.0f} s, "
+        f"{fives} answered 5xx, {len(tally.mismatches)} schema mismatches; statuses "
+        + ", ".join(f"{code}: {n}" for code, n in sorted(tally.statuses.items()))
+    )
+    sections = [
+        ("Server errors:", tally.server_errors),
+        ("Schema mismatches:", tally.mismatches),
+        ("Not generated:", tally.skipped),
+    ]
+    report = "\n".join(
+        [summary, *(line for title, lines in sections if lines for line in ["", title, *lines])]
+    )
+    SUMMARY.parent.mkdir(exist_ok=True)
+    SUMMARY.write_text(report + "\n")
+    with capsys.disabled():
+        print("\n" + summary)
+    assert not tally.server_errors and not tally.mismatches, report
