@@ -26,7 +26,6 @@ from .serializers import (
     ReportWriteSerializer,
 )
 
-
 # The answer of `POST /reports/bulk/`: one result per item, in the order sent.
 BULK_RESULT = inline_serializer(
     "BulkResult",
