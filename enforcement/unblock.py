@@ -5,7 +5,9 @@ A request comes from the public form. It is routed to the issuer of every order 
 covers the name, confidential orders included (the issuer must still review), one
 `UnblockReview` each. What the requester is told does not depend on whether any order matched:
 the form must not reveal a confidential order. The issuer upholds (the matching entries of its
-order are lifted) or dismisses, and the requester is told by e-mail.
+order are lifted) or dismisses; the requester is told by e-mail when the order is a public one,
+and hears nothing more than the acknowledgment when it is confidential, exactly as when no
+order covers the name (anyone may file a request, so any later word would reveal the order).
 """
 
 from __future__ import annotations
@@ -166,8 +168,10 @@ def _acknowledge(request: UnblockRequest, due: datetime) -> None:
         return _about(request), _(
             "Dear %(name)s,\n\n"
             "We received your request of %(date)s to unblock %(value)s.\n\n"
-            "If a blocking order in force covers this name, its issuing authority will answer "
-            "by %(due)s at this address.\n\n"
+            "If an order published in the transparency register covers this name, its issuing "
+            "authority will answer by %(due)s at this address. Orders kept out of the register "
+            "are reviewed by their issuing authority too, but their outcome is not sent to you."
+            "\n\n"
             "Atalaya transparency register\n"
         ) % {
             "name": request.requester_name,
@@ -205,7 +209,7 @@ def review_answer(
 ) -> UnblockReview:
     """The issuer's answer. Upholding lifts the order's entries that cover the name (through
     `order_lift`, so the ISPs' blocklists drop them and the ISPs are told); either way the
-    requester is e-mailed the decision and the answer."""
+    requester is e-mailed the decision and the answer, unless the order is confidential."""
     org: Organization | None = actor.organization
     if org is None or org.pk != review.order.issuer_id:
         raise PermissionDenied(_("Only the issuing authority answers an unblock request."))
@@ -214,7 +218,11 @@ def review_answer(
         errors["decision"] = [_("One of: %(values)s.") % {"values": ", ".join(Decision.values)}]
     if len(answer.strip()) < MIN_ANSWER:
         errors["answer"] = [
-            _("Tell the requester why, in %(count)s characters or more: they receive it.")
+            (
+                _("Give your reasons, in %(count)s characters or more: they stay on record.")
+                if review.order.confidential
+                else _("Tell the requester why, in %(count)s characters or more: they receive it.")
+            )
             % {"count": MIN_ANSWER}
         ]
     if errors:
@@ -254,21 +262,10 @@ def review_answer(
 def _tell_requester(review: UnblockReview) -> None:
     request, order = review.request, review.order
     if order.confidential:
-        # Anyone may file a request: an answer naming an authority or an outcome would tell
-        # them a confidential order exists. They hear that it was reviewed, nothing more.
-        def reviewed() -> tuple[str, str]:
-            return _about(request), _(
-                "Dear %(name)s,\n\n"
-                "Your request of %(date)s about %(value)s has been reviewed. If a blocking order "
-                "in force covered this name, its issuing authority has examined your request."
-                "\n\nAtalaya transparency register\n"
-            ) % {
-                "name": request.requester_name,
-                "date": mail_date(request.created_at),
-                "value": request.value,
-            }
-
-        _to_requester(request, reviewed)
+        # Anyone may file a request, and a name no order covers gets the acknowledgment and
+        # nothing after it: any later word (even "it was reviewed", or its timing) would tell
+        # the requester that a confidential order covers the name. The acknowledgment said
+        # that the outcome of such an order is not sent.
         return
 
     def answered() -> tuple[str, str]:

@@ -72,6 +72,11 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_open = review.status == UnblockRequest.Status.OPEN
     may_answer = is_open and _may_write(request.user)
     form = AnswerForm(request.POST if request.method == "POST" else None)
+    if review.order.confidential:
+        # The requester of a confidential order's review hears nothing of the answer
+        # (unblock._tell_requester): the form must not promise them an e-mail.
+        form.fields["answer"].label = _("Your reasons")
+        form.fields["answer"].help_text = _("Kept on record; the requester does not receive it.")
     if request.method == "POST":
         if not _may_write(request.user):
             return render(request, "reports/read_only.html", {"org": org}, status=403)

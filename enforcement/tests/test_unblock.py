@@ -123,7 +123,7 @@ def test_the_requester_sees_the_same_page_and_mail_whether_or_not_a_confidential
         free = page(ask(client, "public-free.example"))
 
     assert UnblockReview.objects.count() == 1
-    assert "If a blocking order in force covers this name" in covered
+    assert "If an order published in the transparency register covers this name" in covered
     assert "ana@site.example" in covered
     assert without_csrf(covered).replace("secret-cover.example", "NAME") == without_csrf(
         free
@@ -132,6 +132,93 @@ def test_the_requester_sees_the_same_page_and_mail_whether_or_not_a_confidential
     assert first.body.replace("secret-cover.example", "NAME") == second.body.replace(
         "public-free.example", "NAME"
     )
+
+
+def mailbox(outbox, address: str, name: str) -> list[tuple[str, str]]:
+    """What one requester received, in order, with the name they asked about made neutral."""
+    return [
+        (m.subject.replace(name, "NAME"), m.body.replace(name, "NAME"))
+        for m in outbox
+        if m.to == [address]
+    ]
+
+
+@pytest.mark.parametrize("decision", ["upheld", "dismissed"])
+def test_the_requester_of_a_confidentially_blocked_name_receives_what_a_free_names_does(
+    client, authority, coparty, django_capture_on_commit_callbacks, mailoutbox, decision
+):
+    # The issuer still reviews the request; nothing the requester receives, now or once the
+    # issuer has answered, may differ from what they would get for a name no order covers.
+    order_by(authority, targets=(("domain", "secret-cover.example"),), confidential=True)
+    secret, free = "secret-cover.example", "never-blocked.example"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        covered_page = page(ask(client, secret, email="covered@site.example"))
+    with django_capture_on_commit_callbacks(execute=True):
+        free_page = page(ask(client, free, email="free@site.example"))
+    acknowledged = (
+        mailbox(mailoutbox, "covered@site.example", secret),
+        mailbox(mailoutbox, "free@site.example", free),
+    )
+    review = UnblockReview.objects.get()
+    event = Event.objects.get(type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED)
+    process_event(event.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        unblock.review_answer(
+            actor=as_actor(authority),
+            review=review,
+            decision=decision,
+            answer="The site streams the league's matches.",
+        )
+
+    assert review.request.value == secret
+    assert Notification.objects.filter(event=event, organization=authority).exists()
+    review.refresh_from_db()
+    assert review.status == decision
+    covered_mail = mailbox(mailoutbox, "covered@site.example", secret)
+    free_mail = mailbox(mailoutbox, "free@site.example", free)
+    assert acknowledged[0] == acknowledged[1] and len(acknowledged[0]) == 1
+    assert covered_mail == free_mail == acknowledged[1]
+    neutral = [
+        without_csrf(body).replace(name, "NAME").replace(address, "ADDRESS")
+        for body, name, address in (
+            (covered_page, secret, "covered@site.example"),
+            (free_page, free, "free@site.example"),
+        )
+    ]
+    assert neutral[0] == neutral[1]
+    searched = [
+        without_csrf(page(client.get("/transparency/search/", {"q": name}))).replace(name, "NAME")
+        for name in (secret, free)
+    ]
+    assert searched[0] == searched[1]
+
+
+def test_a_name_under_a_public_and_a_confidential_order_hears_only_from_the_public_one(
+    client, authority, coparty, django_capture_on_commit_callbacks, mailoutbox
+):
+    police = OrganizationFactory(slug="police", kind="law_enforcement", country="PE")
+    order_by(authority, targets=(("domain", "pirate.example"),), reference="PUB-1")
+    order_by(
+        police, targets=(("domain", "pirate.example"),), reference="SECRET-2", confidential=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(client, "pirate.example")
+
+    for review in UnblockReview.objects.select_related("order__issuer"):
+        with django_capture_on_commit_callbacks(execute=True):
+            unblock.review_answer(
+                actor=as_actor(review.order.issuer),
+                review=review,
+                decision="dismissed",
+                answer="The block stays for now.",
+            )
+
+    acknowledgment, answer = mailoutbox
+    assert "PUB-1" in answer.body and authority.name in answer.body
+    for mail in (acknowledgment, answer):
+        for secret in ("SECRET-2", police.name):
+            assert secret not in mail.body and secret not in mail.subject
 
 
 def test_the_form_is_prefilled_from_the_search_result_link(client):
@@ -152,7 +239,7 @@ def test_the_honeypot_reads_like_success_and_stores_nothing(client, authority, c
 
     body = page(ask(client, "pirate.example", website="http://spam.example"))
 
-    assert "If a blocking order in force covers this name" in body
+    assert "If an order published in the transparency register covers this name" in body
     assert not UnblockRequest.objects.exists()
     assert not Event.objects.filter(type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED).exists()
 
@@ -225,7 +312,7 @@ def test_the_issuer_upholds_and_the_entry_leaves_the_blocklist(
     assert review.order.reference in answer.body
 
 
-def test_the_answer_about_a_confidential_order_tells_the_requester_neither_who_nor_what(
+def test_the_answer_about_a_confidential_order_is_recorded_and_not_sent_to_the_requester(
     client, authority, coparty, django_capture_on_commit_callbacks, mailoutbox
 ):
     review = open_review(authority, "pirate.example", confidential=True, reference="SECRET-7")
@@ -239,10 +326,28 @@ def test_the_answer_about_a_confidential_order_tells_the_requester_neither_who_n
         )
 
     assert "pirate.example" in {e.value for e in blocklist_entries(coparty)}
-    (answer,) = mailoutbox
-    assert "has been reviewed" in answer.body
-    for secret in ("SECRET-7", authority.name, "dismissed", "The site streams"):
-        assert secret not in answer.body and secret not in answer.subject
+    review.refresh_from_db()
+    assert (review.status, review.answer) == ("dismissed", "The site streams the league's matches.")
+    assert mailoutbox == []
+
+
+def test_the_issuer_of_a_confidential_order_is_told_its_answer_is_not_sent(
+    client, authority, coparty
+):
+    review = open_review(authority, "pirate.example", confidential=True)
+    client.force_login(UserFactory(organization=authority, role="analyst"))
+
+    body = page(client.get(f"/orders/unblock-requests/{review.pk}/"))
+    short = page(
+        client.post(
+            f"/orders/unblock-requests/{review.pk}/", {"decision": "dismissed", "answer": "No."}
+        )
+    )
+
+    assert "the requester is not told your decision or your answer" in body
+    assert "Record the answer" in body and "Send the answer" not in body
+    assert "E-mailed to the requester" not in body
+    assert "they stay on record" in short
 
 
 def test_the_answer_about_a_public_order_names_the_authority_and_the_outcome(
