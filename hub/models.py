@@ -1,8 +1,12 @@
+import logging
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
 
 
 class IdempotencyRecord(models.Model):
@@ -132,9 +136,18 @@ def event_queue(*, urgent: bool, report_count: int) -> str:
 
 
 def _enqueue(event_id: int, queue: str) -> None:
+    """Runs on commit, in the request: never waits for Redis. `retry=False` alone does not
+    bound it (kombu still retries the connection for ~6 s); the broker transport options in
+    settings (max_retries 0, short socket timeouts) make a down or hung Redis fail within about
+    a second. The row is committed, so a failed send only delays it: the sweeper sends it."""
+    from kombu.exceptions import OperationalError
+
     from hub.celery import app
 
-    app.send_task("reports.tasks.process_event", args=[event_id], queue=queue, retry=False)
+    try:
+        app.send_task("reports.tasks.process_event", args=[event_id], queue=queue, retry=False)
+    except (OperationalError, OSError) as exc:
+        log.warning("event %s left for the outbox sweeper: broker unavailable (%s)", event_id, exc)
 
 
 class Visit(models.Model):

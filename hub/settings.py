@@ -213,8 +213,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks set their own (lower) limits; this is the ceiling for any that does not.
 CELERY_TASK_TIME_LIMIT = 300
-# Above the hard time limit, so a message being worked on is never redelivered to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# visibility_timeout: above the hard time limit, so a message being worked on is never
+# redelivered to a second worker. The rest makes a publish fail within about a second when
+# Redis is down or hung, instead of kombu retrying the connection (~6 s, even with
+# retry=False) or a read waiting forever: a request never waits for Redis, and the outbox
+# sweeper sends what could not be sent. max_retries only bounds publishers' reconnects;
+# workers and beat reconnect under broker_connection_max_retries as before.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "max_retries": 0,
+    "socket_connect_timeout": 1.0,
+    "socket_timeout": 1.0,
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from hub.models import Event, event_queue
 from members.mail import subject_line
@@ -38,6 +39,18 @@ FAILED_IN_A_ROW = gettext_noop("%(count)s deliveries in a row failed")
 
 def _queue(urgent: bool) -> str:
     return "urgent" if urgent else "default"
+
+
+def _send(task, pk: int, *, queue: str, countdown: float | None = None) -> bool:
+    """Publishes `task(pk)`; False (logged) when the broker is unavailable. Never raises for
+    that: the rows are the truth, and the sweeper re-sends whatever is still due. Fails within
+    about a second (CELERY_BROKER_TRANSPORT_OPTIONS), so it never holds a task for long."""
+    try:
+        task.apply_async(args=[pk], queue=queue, countdown=countdown, retry=False)
+    except (KombuOperationalError, OSError) as exc:
+        log.warning("%s(%s) left for the sweeper: broker unavailable (%s)", task.name, pk, exc)
+        return False
+    return True
 
 
 @shared_task(
@@ -68,14 +81,14 @@ def process_event(event_id: int) -> None:
         event.processed_at = timezone.now()
         event.save(update_fields=["processed_at"])
         ids = [d.pk for d in deliveries]
-        transaction.on_commit(
-            lambda: [
-                deliver_webhook.apply_async(args=[i], queue=_queue(event.urgent), retry=False)
-                for i in ids
-            ],
-            robust=True,
-        )
+        transaction.on_commit(lambda: _send_all(ids, urgent=event.urgent), robust=True)
     notify.email_immediately(event)
+
+
+def _send_all(delivery_ids: list[int], *, urgent: bool) -> None:
+    for pk in delivery_ids:
+        if not _send(deliver_webhook, pk, queue=_queue(urgent)):
+            break  # the broker is down: the sweeper finds the rest due
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:
@@ -146,9 +159,7 @@ def deliver_webhook(delivery_id: int) -> None:
     # Short waits go through the broker; long ones are left to the sweeper, so no message
     # waits in Redis longer than its visibility timeout.
     if delay <= 60:
-        deliver_webhook.apply_async(
-            args=[delivery.pk], countdown=delay, queue=_queue(delivery.urgent), retry=False
-        )
+        _send(deliver_webhook, delivery.pk, queue=_queue(delivery.urgent), countdown=delay)
 
 
 def _finish(delivery: WebhookDelivery, state: str, error: str = "") -> None:
@@ -185,15 +196,20 @@ def sweep() -> dict[str, int]:
     """Beat, every few seconds: re-sends what Redis lost (events not processed, deliveries due
     or held by a dead worker). Safe to overlap with itself: tasks claim their rows."""
     now = timezone.now()
-    events = list(
+    sent = {"events": 0, "deliveries": 0}
+    events = (
         Event.objects.filter(processed_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
         .order_by("-urgent", "pk")
         .values_list("pk", "urgent", "report_ids")[:SWEEP_BATCH]
     )
-    for pk, urgent, report_ids in events:
+    for pk, urgent, report_ids in list(events):
         queue = event_queue(urgent=urgent, report_count=len(report_ids))
-        process_event.apply_async(args=[pk], queue=queue, retry=False)
-    due = list(
+        # The broker went away mid-sweep: stop rather than wait once per row; the next sweep
+        # starts over.
+        if not _send(process_event, pk, queue=queue):
+            return sent
+        sent["events"] += 1
+    due = (
         WebhookDelivery.objects.filter(
             Q(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
             | Q(state=WebhookDelivery.State.SENDING, claimed_until__lt=now)
@@ -201,9 +217,11 @@ def sweep() -> dict[str, int]:
         .order_by("-urgent", "next_attempt_at")
         .values_list("pk", "urgent")[:SWEEP_BATCH]
     )
-    for pk, urgent in due:
-        deliver_webhook.apply_async(args=[pk], queue=_queue(urgent), retry=False)
-    return {"events": len(events), "deliveries": len(due)}
+    for pk, urgent in list(due):
+        if not _send(deliver_webhook, pk, queue=_queue(urgent)):
+            return sent
+        sent["deliveries"] += 1
+    return sent
 
 
 @shared_task(time_limit=300)
