@@ -108,3 +108,40 @@ def test_create_member_exits_non_zero_with_a_clear_message_from_the_shell():
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert again.returncode != 0
     assert "slug 'a' already exists" in again.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_create_member_json_is_the_only_thing_on_stdout_when_the_invitation_is_printed():
+    # The console e-mail backend (the default) prints the invitation to stdout when it sends
+    # it; a script that reads the key from --json must still get JSON alone there.
+    db = settings.DATABASES["default"]
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+    )
+    cmd = [
+        sys.executable,
+        "manage.py",
+        "create_member",
+        "--slug",
+        "indecopi",
+        "--name",
+        "INDECOPI",
+        "--kind",
+        "regulator",
+        "--country",
+        "PE",
+        "--admin-email",
+        "admin@indecopi.example",
+        "--json",
+    ]
+
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["slug"] == "indecopi"
+    assert APIKey.objects.get(organization__slug="indecopi").prefix in result["api_key"]
+    # The secretariat still sees the invitation (on stderr), as the console backend promises.
+    assert "admin@indecopi.example" in done.stderr and "set-password" in done.stderr

@@ -1,6 +1,8 @@
 """The secretariat's onboarding tool (SPEC.md, "Onboarding from the command line")."""
 
+import contextlib
 import json
+import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -29,8 +31,13 @@ class Command(BaseCommand):
             raise CommandError(f"An organisation with slug '{slug}' already exists.")
         if admin_email and User.objects.filter(email__iexact=admin_email).exists():
             raise CommandError(f"Someone with e-mail '{admin_email}' already has an account.")
+        # stdout carries the command's result alone (a script parses the --json line). The
+        # invitation is sent when the transaction commits, and the console e-mail backend (the
+        # default) prints it to whatever sys.stdout is at that moment: while the work runs,
+        # that is stderr. self.stdout was bound to the real stdout before, so the result still
+        # goes there.
         try:
-            with transaction.atomic():
+            with contextlib.redirect_stdout(sys.stderr), transaction.atomic():
                 org = services.organization_create(
                     actor=actor, slug=slug, name=name, kind=kind, country=country
                 )
