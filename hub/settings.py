@@ -174,7 +174,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Atalaya <hub@localho
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "members.authentication.APIKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "members.authentication.TwoFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["members.permissions.HasScope"],
     "DEFAULT_PAGINATION_CLASS": "hub.api.pagination.CursorPagination",

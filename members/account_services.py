@@ -31,6 +31,18 @@ def requires_two_factor(user) -> bool:
     return bool(user.is_staff or user.is_superuser or user.is_org_admin)
 
 
+def second_factor_owed(user) -> bool:
+    """Whether this signed-in session may not be used yet: the person must pass a second factor
+    and the session has not. Both the portal (members.otp_middleware) and the API
+    (members.authentication) refuse such a session, by this one rule."""
+    if not requires_two_factor(user):
+        return False
+    # django-otp's OTPMiddleware gives the user is_verified(); without it, nothing says the
+    # session passed the second factor, so it has not.
+    is_verified = getattr(user, "is_verified", None)
+    return not (callable(is_verified) and is_verified())
+
+
 def has_two_factor(user) -> bool:
     """A confirmed authenticator app: backup codes alone are a spare, not a second factor."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -1,4 +1,17 @@
-"""API key authentication: `Authorization: Bearer ata_<prefix>_<secret>`."""
+"""Who is calling the API: an organisation's key, or a person's portal session.
+
+One rule for the whole API: a request authenticates by an API key
+(`Authorization: Bearer ata_<prefix>_<secret>`), or, with no Authorization header at all, by a
+session that has passed the second factor wherever one is required
+(`account_services.second_factor_owed`). The two never mix:
+
+- any Authorization header is an attempt at key authentication and answers alone: a valid
+  `Bearer <key>` gets the key's scopes, anything else (another scheme such as `Basic` or
+  `Token`, a missing or extra word, an unknown, revoked or suspended key) gets 401. It never
+  falls through to the session, which would let a cookie do what the header could not;
+- a session that still owes its second factor is refused with 403, here rather than only in
+  members.otp_middleware, so the rule holds whatever the middleware does.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +20,22 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    get_authorization_header,
+)
 
+from .account_services import second_factor_owed
 from .models import APIKey, Organization, hash_api_key
+
+KEYWORD = "Bearer"
+SECOND_FACTOR_OWED = (
+    "Two-factor sign-in is required for this account: finish signing in on the portal, "
+    "or use an API key."
+)
 
 # Writing last_used_at on every request would turn every read into a write; a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -38,15 +63,34 @@ class KeyUser:
         return f"{self.organization.slug} key {self.api_key.prefix}"
 
 
+def offers_bearer(request) -> bool:
+    """Whether the request's Authorization header names the Bearer scheme (RFC 9110: the
+    scheme is case-insensitive), well-formed or not. Such a request is answered by
+    APIKeyAuthentication alone, which never hands it on to the session."""
+    words = get_authorization_header(request).split()
+    return bool(words) and words[0].lower() == KEYWORD.lower().encode()
+
+
 class APIKeyAuthentication(BaseAuthentication):
-    keyword = "Bearer"
+    keyword = KEYWORD
 
     def authenticate(self, request):
+        if "HTTP_AUTHORIZATION" not in request.META:
+            return None  # no key offered: TwoFactorSessionAuthentication may answer
         header = get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
+        # Present but not Bearer (Basic, Token, empty, garbage): refused here, not passed on,
+        # or the session cookie beside it would authenticate a request that chose a key.
+        if not offers_bearer(request):
+            raise exceptions.AuthenticationFailed(
+                "Unsupported Authorization header: the API takes `Authorization: Bearer "
+                "<API key>`, or a signed-in portal session with no Authorization header.",
+                code="unsupported_authorization",
+            )
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+            raise exceptions.AuthenticationFailed(
+                "Malformed Authorization header: expected `Bearer <API key>`.",
+                code="malformed_authorization",
+            )
         try:
             plain = header[1].decode()
         except UnicodeDecodeError as e:
@@ -77,3 +121,24 @@ class APIKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+class TwoFactorSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication (CSRF included), refusing a session that has not passed the
+    second factor where one is required: an org admin or hub staff member signed in with the
+    password only (every invited admin before enrolment) or not yet past the code step.
+
+    403, not 401: the caller is known, and no Authorization header would help the session; the
+    same answer members.otp_middleware gives first in the deployed middleware stack.
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and second_factor_owed(result[0]):
+            raise exceptions.PermissionDenied(SECOND_FACTOR_OWED)
+        return result
+
+
+class TwoFactorSessionScheme(SessionScheme):
+    # drf-spectacular describes DRF's own class only, not subclasses: the same cookie scheme.
+    target_class = TwoFactorSessionAuthentication
