@@ -46,7 +46,10 @@ def _send(task, pk: int, *, queue: str, countdown: float | None = None) -> bool:
     that: the rows are the truth, and the sweeper re-sends whatever is still due. Fails within
     about a second (CELERY_BROKER_TRANSPORT_OPTIONS), so it never holds a task for long."""
     try:
-        task.apply_async(args=[pk], queue=queue, countdown=countdown, retry=False)
+        if countdown is None:
+            task.apply_async(args=[pk], queue=queue, retry=False)
+        else:
+            task.apply_async(args=[pk], queue=queue, countdown=countdown, retry=False)
     except (KombuOperationalError, OSError) as exc:
         log.warning("%s(%s) left for the sweeper: broker unavailable (%s)", task.name, pk, exc)
         return False
