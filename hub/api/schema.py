@@ -48,8 +48,9 @@ class ProblemSerializer(serializers.Serializer):
 
 
 PROBLEM_DESCRIPTIONS = {
-    400: "The request is malformed or invalid. A validation problem lists every field's error "
-    "in `errors`, each with a JSON Pointer into the request body.",
+    400: "The request is malformed or invalid (a NUL byte in the path or query string is, "
+    "everywhere). A validation problem lists every field's error in `errors`, each with a JSON "
+    "Pointer into the request body.",
     401: "No API key, or an unknown, revoked or expired one, or the organisation is suspended.",
     403: "The key lacks the scope this request needs, or the organisation may not do this.",
     404: "Not found, or not visible to the caller: both answer alike. Lists answer 404 to a "
@@ -148,13 +149,10 @@ class AutoSchema(openapi.AutoSchema):
     def _problem_statuses(self, operation) -> list[int]:
         parameters = operation.get("parameters", [])
         takes_path = any(p.get("in") == "path" for p in parameters)
-        takes_query = any(p.get("in") == "query" for p in parameters)
         writes = self.method in WRITE_METHODS
-        # Every operation is authenticated (HasScope is the default permission) and every one
-        # reads the database.
-        statuses = [401, 403, 503]
-        if writes or takes_query:
-            statuses.append(400)
+        # Every operation is authenticated (HasScope is the default permission), every one
+        # reads the database, and hub.middleware refuses a NUL byte in any path or query.
+        statuses = [400, 401, 403, 503]
         # Detail paths, and lists: DRF's cursor pagination answers 404 to a forged cursor.
         if takes_path or any(p.get("name") == "cursor" for p in parameters):
             statuses.append(404)
@@ -168,7 +166,15 @@ class AutoSchema(openapi.AutoSchema):
 
     def _problem_response(self, status: int) -> dict:
         component = self.resolve_serializer(ProblemSerializer(), "response")
-        return {
+        response = {
             "description": PROBLEM_DESCRIPTIONS[status],
             "content": {PROBLEM_CONTENT_TYPE: {"schema": component.ref}},
         }
+        if status in (429, 503):
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before retrying.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        return response

@@ -164,7 +164,8 @@ class Fuzzer:
         def run(case, data):
             for name in list(case.path_parameters or {}):
                 pool = self.values.get(collection if name in ("id", "slug") else name)
-                if pool and data.draw(st.booleans()):
+                # Three times in four a real object: the rest stays what was generated.
+                if pool and data.draw(st.integers(0, 3)):
                     case.path_parameters[name] = data.draw(st.sampled_from(pool))
             who = data.draw(st.sampled_from(sorted(self.keys)))
             self.send(case, mode, who)
@@ -175,7 +176,9 @@ class Fuzzer:
             self.tally.skipped.append(f"{operation.label} [{mode.value}]: {type(e).__name__}: {e}")
 
     def send(self, case, mode: GenerationMode, who: str) -> None:
-        headers = {"Authorization": f"Bearer {self.keys[who]}"}
+        # Connection: close, so that no server thread is left waiting on a kept-alive
+        # connection, holding its database session past the test.
+        headers = {"Authorization": f"Bearer {self.keys[who]}", "Connection": "close"}
         label = f"{case.operation.label} [{mode.value}, as {who}]"
         try:
             response = case.call(base_url=self.base_url, session=self.session, headers=headers)
@@ -199,8 +202,8 @@ class Fuzzer:
                     self.tally.mismatches.append(line)
 
 
-def test_every_operation_answers_as_documented(live_server, world, capsys):
-    owner = {"Authorization": f"Bearer {world['owner']}"}
+def test_every_operation_answers_as_documented(world, live_server, capsys):
+    owner = {"Authorization": f"Bearer {world['owner']}", "Connection": "close"}
     raw = requests.get(f"{live_server.url}/api/schema/?format=json", headers=owner, timeout=30)
     assert raw.status_code == 200, raw.text[:500]
     schema = schemathesis.openapi.from_dict(raw.json(), config=schemathesis.Config())
@@ -213,7 +216,6 @@ def test_every_operation_answers_as_documented(live_server, world, capsys):
         fuzzer.fuzz(operation, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
         fuzzer.fuzz(operation, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
     elapsed = time.monotonic() - started
-    # Kept-alive connections hold the server's threads, and their database sessions, open.
     fuzzer.session.close()
 
     tally = fuzzer.tally
