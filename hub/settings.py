@@ -149,6 +149,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("pt-br", "Português (Brasil)")]
 USE_I18N = True
 USE_TZ = True
+# The zone of anything not shown to a signed-in person in their own (their zone is activated
+# by members.middleware.UserPreferencesMiddleware, never on the API): UTC, as README says.
+# Unset, Django would use America/Chicago.
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

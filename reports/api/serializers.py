@@ -3,6 +3,7 @@ rules are in `reports.services`."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -385,11 +386,13 @@ class ReportSerializer(serializers.ModelSerializer):
         return sorted(a.pk for a in report.restricted_to.all())
 
 
-_DATETIME_FIELD = serializers.DateTimeField()
+# UTC whatever zone is active: API answers and webhook bodies read the same for everyone
+# (RFC 3339 with "Z"), never in a person's own zone.
+_DATETIME_FIELD = serializers.DateTimeField(default_timezone=datetime.UTC)
 
 
 def _datetime(value) -> str | None:
-    # DRF's own formatting (time zone, "Z"), without building a field per value.
+    # DRF's own formatting (ISO 8601, "Z"), without building a field per value.
     return None if value is None else _DATETIME_FIELD.to_representation(value)
 
 
