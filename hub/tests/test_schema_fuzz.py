@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
@@ -37,10 +38,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from enforcement import unblock
-from enforcement.tests.factories import order_by
+from enforcement.tests.factories import as_actor, order_by
 from hub.models import Event
 from hub.vocabulary import TLP
 from members.tests.factories import OrganizationFactory, make_key
+from reports import services as report_services
 from reports.models import ClusterSuggestion, Notification, Report, Target, WebhookEndpoint
 from reports.tasks import process_event
 from reports.tests.factories import agreement_between, report_by
@@ -67,6 +69,7 @@ CHECKS = [
 class Tally:
     requests: int = 0
     statuses: Counter = field(default_factory=Counter)
+    per_operation: dict[str, Counter] = field(default_factory=dict)
     server_errors: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -88,7 +91,14 @@ def world(settings, tmp_path, monkeypatch):
     coparty = OrganizationFactory(slug="coparty", kind="telco", country="PE")
     authority = OrganizationFactory(slug="authority", kind="regulator", country="PE")
     agreement_between(owner, coparty, max_tlp=TLP.AMBER, share_evidence=True)
-    report_by(owner, indicators=[("domain", "futbol-libre.example"), ("ipv4", "203.0.113.7")])
+    first = report_by(
+        owner, indicators=[("domain", "futbol-libre.example"), ("ipv4", "203.0.113.7")]
+    )
+    report_services.evidence_add(
+        actor=as_actor(owner),
+        report=first,
+        upload=SimpleUploadedFile("capture.png", b"\x89PNG\r\n\x1a\n", content_type="image/png"),
+    )
     report_by(owner, tlp=TLP.CLEAR, indicators=[("domain", "futbol-libre2.example")])
     report_by(coparty, indicators=[("domain", "futbol-libre.example")], category="iptv")
     report_by(owner, tlp=TLP.RED, recipients=[coparty], indicators=[("url", "https://x.example/")])
@@ -119,19 +129,25 @@ def world(settings, tmp_path, monkeypatch):
 
 
 def real_path_values() -> dict[str, list]:
-    """For each collection of the API, the values its `{id}` may take in the seeded world."""
+    """For each collection of the API, the values its `{id}` may take now (the seeded world
+    and what the fuzz created), and the same for the other path parameters."""
     from enforcement.models import BlockingOrder, UnblockReview
     from members.models import Agreement, Organization
     from reports.api.targets import TargetViewSet
+    from reports.models import Evidence
 
     def lookups(queryset, attribute="pk"):
-        return [getattr(obj, attribute) for obj in queryset.order_by("pk")]
+        values = [getattr(obj, attribute) for obj in queryset.order_by("pk")]
+        return [v if isinstance(v, (int, str)) else str(v) for v in values]  # UUIDs as text
 
+    targets = lookups(Target.objects.all(), TargetViewSet.lookup_field)
     return {
         "organizations": lookups(Organization.objects.all(), "slug"),
         "agreements": lookups(Agreement.objects.all()),
         "reports": lookups(Report.objects.all()),
-        "targets": lookups(Target.objects.all(), TargetViewSet.lookup_field),
+        "targets": targets,
+        "other_id": targets,  # the other target of a suggestion
+        "evidence_id": lookups(Evidence.objects.all()),
         "notifications": lookups(Notification.objects.all()),
         "webhooks": lookups(WebhookEndpoint.objects.all()),
         "blocking-orders": lookups(BlockingOrder.objects.all()),
@@ -144,12 +160,15 @@ def real_path_values() -> dict[str, list]:
 class Fuzzer:
     base_url: str
     keys: dict[str, str]
-    values: dict[str, list]
     session: requests.Session = field(default_factory=requests.Session)
     tally: Tally = field(default_factory=Tally)
 
     def fuzz(self, operation, mode: GenerationMode, examples: int) -> None:
-        collection = operation.path.removeprefix("/api/v1/").split("/")[0]
+        # `/api/v1/<collection>/{lookup}/...`: the lookup takes the collection's values.
+        segments = operation.path.removeprefix("/api/v1/").split("/")
+        pools = real_path_values()
+        if len(segments) > 1 and segments[1].startswith("{"):
+            pools[segments[1].strip("{}")] = pools.get(segments[0])
 
         @settings(
             max_examples=examples,
@@ -163,7 +182,7 @@ class Fuzzer:
         @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
         def run(case, data):
             for name in list(case.path_parameters or {}):
-                pool = self.values.get(collection if name in ("id", "slug") else name)
+                pool = pools.get(name)
                 # Three times in four a real object: the rest stays what was generated.
                 if pool and data.draw(st.integers(0, 3)):
                     case.path_parameters[name] = data.draw(st.sampled_from(pool))
@@ -187,6 +206,9 @@ class Fuzzer:
             return
         self.tally.requests += 1
         self.tally.statuses[response.status_code] += 1
+        self.tally.per_operation.setdefault(case.operation.label, Counter())[
+            response.status_code
+        ] += 1
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
         except FailureGroup as group:
@@ -210,7 +232,7 @@ def test_every_operation_answers_as_documented(world, live_server, capsys):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40, "the schema lost operations"
 
-    fuzzer = Fuzzer(base_url=live_server.url, keys=world, values=real_path_values())
+    fuzzer = Fuzzer(base_url=live_server.url, keys=world)
     started = time.monotonic()
     for operation in operations:
         fuzzer.fuzz(operation, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
@@ -225,10 +247,15 @@ def test_every_operation_answers_as_documented(world, live_server, capsys):
         f"{fives} answered 5xx, {len(tally.mismatches)} schema mismatches; statuses "
         + ", ".join(f"{code}: {n}" for code, n in sorted(tally.statuses.items()))
     )
+    answers = [
+        f"{label}: " + ", ".join(f"{code} x{n}" for code, n in sorted(counts.items()))
+        for label, counts in tally.per_operation.items()
+    ]
     sections = [
         ("Server errors:", tally.server_errors),
         ("Schema mismatches:", tally.mismatches),
         ("Not generated:", tally.skipped),
+        ("Answers per operation:", answers),
     ]
     report = "\n".join(
         [summary, *(line for title, lines in sections if lines for line in ["", title, *lines])]
