@@ -234,7 +234,7 @@ def _seed(conn) -> None:
                     rows.append((indicator_id, spec.id, position, kind, raw, value, tid))
             with cur.copy(
                 f"COPY {Target._meta.db_table} (id, kind, value, created_at, registrable, brand,"
-                " family, lookalike, warning) FROM STDIN"
+                " family, lookalike, warning, uid) FROM STDIN"
             ) as copy:
                 # The keys are the costly part of the seed: computed on every core.
                 for row in pool.imap(_target_row, new_targets, chunksize=1000):
@@ -287,6 +287,7 @@ def _seed(conn) -> None:
 def _target_row(target: tuple[int, str, str]) -> tuple:
     """A target's row as the deduplication worker writes it (reports.dedup.ensure_targets)."""
     from reports import clustering
+    from reports.models.core import target_uid
 
     tid, kind, value = target
     keys = clustering.cluster_keys(kind, value)
@@ -300,6 +301,7 @@ def _target_row(target: tuple[int, str, str]) -> tuple:
         hints.get("family", ""),
         hints.get("lookalike", ""),
         clustering.is_warning_listed(kind, value) or "",
+        target_uid(kind, value),
     )
 
 

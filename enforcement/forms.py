@@ -4,7 +4,9 @@ who may issue, the protected list, the dates and the workflow are judged in
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -258,8 +260,10 @@ class OrderComposeForm(forms.Form):
             "with # are ignored."
         ),
     )
+    # Picked by the target's public id: the page shows no internal key (SPEC.md, derived data).
     picked = forms.ModelMultipleChoiceField(
         queryset=OrderTarget.objects.none(),
+        to_field_name="uid",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("Targets from reports"),
@@ -365,9 +369,13 @@ class OrderComposeForm(forms.Form):
         form again without judging fields they may not have filled in yet)."""
         return {name: self[name].data for name in self.fields}
 
-    def picked_ids(self) -> set[int]:
-        raw = self["picked"].value() or []
-        return {int(v) for v in raw if str(v).isdigit()}
+    def picked_ids(self) -> set[uuid.UUID]:
+        """The public ids of the ticked targets, well-formed ones only."""
+        out = set()
+        for value in self["picked"].value() or []:
+            with contextlib.suppress(ValueError):
+                out.add(uuid.UUID(str(value)))
+        return out
 
 
 def pickable_targets(org: Organization):

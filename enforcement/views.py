@@ -346,16 +346,17 @@ def _check(sources: list[TargetSource], org: Organization) -> list[CheckedTarget
     ]
 
 
-def _picker(org: Organization, query: str, selected: set[int]) -> list[tuple[object, bool]]:
+def _picker(org: Organization, query: str, selected: set) -> list[tuple[object, bool]]:
     """The picked targets first (so a search never drops them), then up to PICKER_SIZE matches
     of `query` among the targets the org may see."""
     targets = pickable_targets(org)
-    chosen = list(targets.filter(pk__in=selected).order_by("kind", "value")) if selected else []
-    matches = targets.exclude(pk__in=selected)
+    chosen = list(targets.filter(uid__in=selected).order_by("kind", "value")) if selected else []
+    matches = targets.exclude(uid__in=selected)
     matches = (
         matches.filter(value__icontains=query).order_by("value")
         if query
-        else matches.order_by("-created_at", "-pk")
+        # Most recently reported in what the org may see, not in the hub's own records.
+        else matches.order_by("-last_seen", "value")
     )
     shown = [(t, True) for t in chosen] + [(t, False) for t in matches[:PICKER_SIZE]]
     for t, _on in shown:

@@ -30,9 +30,8 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
-    Window,
 )
-from django.db.models.functions import RowNumber, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -41,7 +40,7 @@ from enforcement.selectors import visible_orders
 from hub.vocabulary import Category
 from members.models import Agreement, Organization, User
 from reports.models import Indicator, Report
-from reports.selectors import visible_notifications, visible_targets
+from reports.selectors import reader_clusters, visible_notifications, visible_targets
 
 from .models import Visit
 
@@ -92,7 +91,7 @@ class LiveReport:
 
 @dataclass(frozen=True)
 class TargetRow:
-    pk: int
+    uid: str  # the public id (never the internal key)
     kind: str
     value: str
     report_count: int
@@ -154,7 +153,7 @@ class ActionWeek:
 
 @dataclass(frozen=True)
 class ClusterBar:
-    cluster_id: int
+    key: str  # the public id of its first target (reports.selectors.ReaderCluster.key)
     label: str  # the value of its most-reported target the organisation may see
     targets: int  # how many of its targets the organisation may see
 
@@ -319,11 +318,13 @@ def corroborated_targets(org: Organization) -> list[TargetRow]:
             latest=Max("indicators__report__created_at", filter=Q(indicators__report__in=visible)),
             ours=Exists(Indicator.objects.filter(target=OuterRef("pk"), report__owner=org)),
         )
-        .order_by("-latest", "-pk")[:LIST_SIZE]
+        # Ties by name: the hub's own key would tell which value it met first, maybe in a report
+        # `org` may not see.
+        .order_by("-latest", "kind", "value")[:LIST_SIZE]
     )
     return [
         TargetRow(
-            pk=t.pk,
+            uid=str(t.uid),
             kind=t.kind,
             value=t.value,
             report_count=t.report_count,
@@ -479,24 +480,22 @@ def time_to_action(
 
 
 def top_clusters(org: Organization, limit: int = TOP_CLUSTERS) -> list[ClusterBar]:
-    """Clusters with the most targets `org` may see (two at least: with one, `org` sees no
-    cluster at all, as `cluster_view` has it), each named by its target with the most
-    reports `org` may see. One query: window functions over the visible targets."""
-    ranked = (
+    """Clusters with the most targets `org` may see, as `org` sees them (two targets at least,
+    linked only through what it may see: `reports.selectors.reader_clusters`), each named by
+    its target with the most reports `org` may see."""
+    top = reader_clusters(org)[:limit]
+    counts = dict(
         visible_targets(org)
-        .filter(cluster__isnull=False)
-        .annotate(
-            # Over the grouped rows: one per visible target.
-            size=Window(Count("pk"), partition_by=F("cluster_id")),
-            rank=Window(
-                RowNumber(),
-                partition_by=F("cluster_id"),
-                order_by=[F("report_count").desc(), F("value").asc()],
-            ),
-        )
+        .filter(pk__in=[t.pk for c in top for t in c.targets])
+        .values_list("pk", "report_count")
     )
-    top = ranked.filter(rank=1, size__gte=2).order_by("-size", "cluster_id")[:limit]
-    return [ClusterBar(cluster_id=t.cluster_id, label=t.value, targets=t.size) for t in top]
+    bars = []
+    for cluster in top:
+        label = min(cluster.targets, key=lambda t: (-counts.get(t.pk, 0), t.value))
+        bars.append(
+            ClusterBar(key=str(cluster.key.uid), label=label.value, targets=len(cluster.targets))
+        )
+    return bars
 
 
 # ---------------------------------------------------------------------------- the page

@@ -19,6 +19,7 @@ from hub.models import Event, publish
 
 from . import clustering
 from .models import Cluster, ClusterSuggestion, Indicator, Report, Target, TargetLink
+from .models.core import target_uid
 
 
 def link_reports(report_ids: Iterable[int]) -> list[Report]:
@@ -63,6 +64,7 @@ def ensure_targets(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Target]
             Target(
                 kind=kind,
                 value=value,
+                uid=target_uid(kind, value),
                 registrable=keys.get("registrable", ""),
                 brand=keys.get("brand", ""),
                 family=hints.get("family", ""),
@@ -103,7 +105,6 @@ def _cluster(by_report: dict[int, set[int]], targets: dict[tuple[str, str], Targ
             anchor = anchors.get(("brand", target.brand))
             if anchor is not None and anchor.registrable != target.registrable:
                 add(target.pk, anchor.pk, TargetLink.Reason.SAME_BRAND)
-    _suggest(usable)
     if not links:
         return
     # Merging is quick; target creation itself needs no lock (ON CONFLICT).
@@ -135,55 +136,30 @@ def _oldest(field: str, keys: set[str], count: int) -> dict[str, list[Target]]:
     return found
 
 
-def _suggest(targets: dict[int, Target]) -> None:
-    """Suggests linking each target to the oldest other target sharing its family or
-    look-alike key (one suggestion per target and key, not one per pair: a family of a
-    thousand mirrors stays a thousand rows), unless they are already in one cluster. One
-    already decided (confirmed or dismissed) is never made again (unique key)."""
-    families = {t.family for t in targets.values() if t.family}
-    lookalikes = {t.lookalike for t in targets.values() if t.lookalike}
-    if not families and not lookalikes:
-        return
-    anchors: dict[tuple[str, str], list[Target]] = {}
-    for field, keys in (("family", families), ("lookalike", lookalikes)):
-        # The oldest two: one of them is not the target itself.
-        for key, oldest in _oldest(field, keys, 2).items():
-            anchors[(field, key)] = oldest
-    rows = []
-    for target in targets.values():
-        for field, reason in (("family", "numbered_family"), ("lookalike", "lookalike")):
-            value = getattr(target, field)
-            anchor = next((p for p in anchors.get((field, value), []) if p.pk != target.pk), None)
-            if anchor is None or (target.cluster_id and anchor.cluster_id == target.cluster_id):
-                continue
-            a, b = min(target.pk, anchor.pk), max(target.pk, anchor.pk)
-            rows.append(ClusterSuggestion(source_id=a, target_id=b, reason=reason))
-            break  # one suggestion per target is enough to bring it to a member's attention
-    ClusterSuggestion.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def suggestion_decide(*, org, suggestion: ClusterSuggestion, confirm: bool) -> ClusterSuggestion:
-    """A member confirms (the two targets are linked and their clusters merged) or dismisses."""
+def suggestion_decide(*, org, source: Target, target: Target, reason: str, confirm: bool) -> bool:
+    """A member confirms (the two targets are linked and their clusters merged) or dismisses a
+    suggestion (`reports.selectors.open_suggestions`). The decision is remembered per pair, so
+    the pair is not suggested again; a pair already decided is left as it is (returns False)."""
+    a, b = sorted((source, target), key=lambda t: t.pk)
+    state = ClusterSuggestion.State.CONFIRMED if confirm else ClusterSuggestion.State.DISMISSED
     with transaction.atomic():
-        suggestion = ClusterSuggestion.objects.select_for_update().get(pk=suggestion.pk)
-        if suggestion.state != ClusterSuggestion.State.OPEN:
-            return suggestion
-        suggestion.state = (
-            ClusterSuggestion.State.CONFIRMED if confirm else ClusterSuggestion.State.DISMISSED
+        suggestion, _created = ClusterSuggestion.objects.select_for_update().get_or_create(
+            source=a, target=b, reason=reason
         )
+        decided = ClusterSuggestion.objects.filter(source=a, target=b).exclude(
+            state=ClusterSuggestion.State.OPEN
+        )
+        if decided.exists():
+            return False
+        suggestion.state = state
         suggestion.decided_by = org
         suggestion.decided_at = timezone.now()
         suggestion.save()
         if confirm:
             xact_lock(Lock.CLUSTER_MERGE)
-            TargetLink.objects.get_or_create(
-                source_id=suggestion.source_id,
-                target_id=suggestion.target_id,
-                reason=suggestion.reason,
-            )
-            pair = {suggestion.source_id, suggestion.target_id}
-            _merge_clusters(pair, {(suggestion.source_id, suggestion.target_id)})
-    return suggestion
+            TargetLink.objects.get_or_create(source=a, target=b, reason=reason)
+            _merge_clusters({a.pk, b.pk}, {(a.pk, b.pk)})
+    return True
 
 
 def _merge_clusters(target_ids: set[int], edges: set[tuple[int, int]]) -> None:

@@ -519,6 +519,7 @@ _PROVIDER_RE = re.compile(r"([A-Za-z][A-Za-z0-9_-]{0,31}) ?: ?(.*)", re.DOTALL)
 _GROUPED_RE = re.compile(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*")
 _IBAN_RE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _ADSENSE_RE = re.compile(r"(?:ca-)?pub-([0-9]{10,20})", re.IGNORECASE | re.ASCII)
+_ADSENSE_PREFIX_RE = re.compile(r"(?:ca-)?pub-", re.IGNORECASE | re.ASCII)
 
 
 def _split_account(value: str, code: str) -> tuple[str, str]:
@@ -526,12 +527,17 @@ def _split_account(value: str, code: str) -> tuple[str, str]:
     text = " ".join(unicodedata.normalize("NFC", value).split())
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
         raise IndicatorError(code, _("contains control characters"))
+    if text.startswith(":"):
+        raise IndicatorError(code, _("nothing before ':'; give the provider, or no prefix"))
     match = _PROVIDER_RE.fullmatch(text)
-    if not match:
-        return "", text
-    if not match.group(2):
+    provider, account = (f"{match.group(1).lower()}:", match.group(2)) if match else ("", text)
+    if match and not account:
         raise IndicatorError(code, _("nothing after the provider prefix"))
-    return f"{match.group(1).lower()}:", match.group(2)
+    # Every real account id holds a letter or a digit; ":", "-" or "paypal:@" identify nothing
+    # (and as targets would merge unrelated reports).
+    if not any(c.isalnum() for c in account):
+        raise IndicatorError(code, _("the account holds no letter or digit"))
+    return provider, account
 
 
 def _iban_checksum_ok(iban: str) -> bool:
@@ -565,6 +571,8 @@ def _normalise_ad_account(value: str) -> str:
     adsense = _ADSENSE_RE.fullmatch(account)
     if adsense:
         account = f"pub-{adsense.group(1)}"
+    elif _ADSENSE_PREFIX_RE.fullmatch(account):
+        raise IndicatorError("invalid_ad_account", _("an AdSense id needs its number: pub-N"))
     elif "@" in account:
         account = account.lower()
     return unicodedata.normalize("NFC", provider + account)

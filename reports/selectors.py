@@ -3,7 +3,10 @@ starts from `visible_reports(org)` (or `Report.objects.visible_to(org)` for coun
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 
 from members.models import Organization
 
@@ -18,7 +21,10 @@ def visible_reports(org: Organization):
 def for_display(reports):
     """What showing reports reads alongside them, in a constant number of queries."""
     return reports.select_related("owner").prefetch_related(
-        Prefetch("indicators", queryset=Indicator.objects.order_by("position")),
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.order_by("position").annotate(target_uid=F("target__uid")),
+        ),
         "recipients",
         "restricted_to",
         "evidence",
@@ -27,21 +33,18 @@ def for_display(reports):
 
 def visible_targets(org: Organization):
     """Targets with at least one indicator on a report `org` may see. Whatever is said about a
-    target (its reports, their count and statuses, its cluster) is computed from these."""
+    target (its reports, their count and reporters, first and last seen, its cluster) is
+    computed from these reports only: what `org` would get if the reports it may not see did
+    not exist (SPEC.md, derived data)."""
     visible = Report.objects.visible_to(org)
+    on_visible = Q(indicators__report__in=visible)
     return Target.objects.filter(
         Exists(Indicator.objects.filter(target=OuterRef("pk"), report__in=visible))
     ).annotate(
-        report_count=Count(
-            "indicators__report",
-            filter=Q(indicators__report__in=visible),
-            distinct=True,
-        ),
-        reporter_count=Count(
-            "indicators__report__owner",
-            filter=Q(indicators__report__in=visible),
-            distinct=True,
-        ),
+        report_count=Count("indicators__report", filter=on_visible, distinct=True),
+        reporter_count=Count("indicators__report__owner", filter=on_visible, distinct=True),
+        first_seen=Min("indicators__report__created_at", filter=on_visible),
+        last_seen=Max("indicators__report__created_at", filter=on_visible),
     )
 
 
@@ -52,25 +55,206 @@ def target_reports(org: Organization, target: Target):
     )
 
 
-def cluster_view(org: Organization, target: Target) -> dict | None:
-    """The part of `target`'s cluster that `org` may see: only targets it sees, only links
-    between them. None when the target is in no cluster or sees no other member of it."""
+# ------------------------------------------------------------ clusters, as a reader sees them
+#
+# The hub keeps hub-wide clusters (`Target.cluster`, `TargetLink`) as bookkeeping: every link a
+# reader could make is inside one of them. What a reader is shown is rebuilt from the reports
+# it may see: its targets are the visible ones, and two of them are linked when
+# - they share a site domain or a brand (follows from the names alone),
+# - a report the reader may see names both (co-reported; the indicators are the provenance), or
+# - a member confirmed a suggestion between them (a judgement on two names).
+# Warning-listed values (CDNs, platforms) are never keys and never carry a co-reported link.
+# So a link justified only by a report the reader may not see, or a chain through a target it
+# does not see, does not exist for that reader.
+
+
+@dataclass(frozen=True)
+class ReaderCluster:
+    """One operation as `org` sees it: targets in (kind, value) order and one link per target
+    joined (a spanning set, each with its reason), all chosen from names, never from ids."""
+
+    targets: list[Target]
+    links: list[tuple[Target, Target, str]]
+
+    @property
+    def key(self) -> Target:
+        """The cluster's name for this reader: its first target."""
+        return self.targets[0]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": str(self.key.uid),
+            "targets": [_target_ref(t) for t in self.targets],
+            "links": [
+                {"source": str(a.uid), "target": str(b.uid), "reason": reason}
+                for a, b, reason in self.links
+            ],
+        }
+
+
+def _target_ref(target: Target) -> dict:
+    return {"id": str(target.uid), "kind": target.kind, "value": target.value}
+
+
+def _order(target: Target) -> tuple[str, str]:
+    return (target.kind, target.value)
+
+
+def reader_clusters(org: Organization, *, hub_cluster_id: int | None = None) -> list[ReaderCluster]:
+    """The clusters (two targets or more) `org` sees, within one hub-wide cluster or all of
+    them; largest first, then by their first target."""
+    visible = Report.objects.visible_to(org)
+    indicators = Indicator.objects.filter(report__in=visible, target__cluster__isnull=False)
+    if hub_cluster_id is not None:
+        indicators = indicators.filter(target__cluster_id=hub_cluster_id)
+    pairs = list(indicators.values_list("report_id", "target_id").distinct())
+    if not pairs:
+        return []
+    targets = {
+        t.pk: t
+        for t in Target.objects.filter(pk__in={t for _, t in pairs}).only(
+            "pk", "uid", "kind", "value", "registrable", "brand", "warning"
+        )
+    }
+    confirmed = TargetLink.objects.filter(
+        reason__in=[TargetLink.Reason.NUMBERED_FAMILY, TargetLink.Reason.LOOKALIKE],
+        source_id__in=list(targets),
+        target_id__in=list(targets),
+    ).values_list("source_id", "target_id", "reason")
+    return _components(targets, pairs, confirmed)
+
+
+def _components(
+    targets: dict[int, Target],
+    pairs: list[tuple[int, int]],
+    confirmed,
+) -> list[ReaderCluster]:
+    parent = {pk: pk for pk in targets}
+
+    def find(pk: int) -> int:
+        while parent[pk] != pk:
+            parent[pk] = parent[parent[pk]]
+            pk = parent[pk]
+        return pk
+
+    links: set[tuple[int, int, str]] = set()
+
+    def join(members: list[Target], reason: str) -> None:
+        """Links every member to the first (in name order): one link per member."""
+        members = sorted(members, key=_order)
+        for other in members[1:]:
+            links.add((members[0].pk, other.pk, reason))
+            parent[find(other.pk)] = find(members[0].pk)
+
+    usable = [t for t in targets.values() if not t.warning]
+    by_key: dict[tuple[str, str], list[Target]] = defaultdict(list)
+    for t in usable:
+        if t.registrable:
+            by_key[("registrable", t.registrable)].append(t)
+        if t.brand:
+            by_key[("brand", t.brand)].append(t)
+    for (field, _key), members in sorted(by_key.items()):
+        if field == "registrable":
+            join(members, TargetLink.Reason.SAME_REGISTRABLE_DOMAIN)
+        else:
+            # One site per brand: hosts of one site are linked by their site domain already.
+            first_per_site: dict[str, Target] = {}
+            for t in sorted(members, key=_order):
+                first_per_site.setdefault(t.registrable, t)
+            join(list(first_per_site.values()), TargetLink.Reason.SAME_BRAND)
+    by_report: dict[int, list[Target]] = defaultdict(list)
+    for report_id, target_id in pairs:
+        if not targets[target_id].warning:
+            by_report[report_id].append(targets[target_id])
+    for members in by_report.values():
+        join(members, TargetLink.Reason.CO_REPORTED)
+    for a, b, reason in confirmed:
+        links.add((a, b, reason))
+        parent[find(a)] = find(b)
+    groups: dict[int, list[Target]] = defaultdict(list)
+    for pk, target in targets.items():
+        groups[find(pk)].append(target)
+    clusters = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ids = {t.pk for t in members}
+        shown = sorted(
+            {
+                (*sorted((targets[a], targets[b]), key=_order), reason)
+                for a, b, reason in links
+                if a in ids
+            },
+            key=lambda link: (_order(link[0]), _order(link[1]), link[2]),
+        )
+        clusters.append(ReaderCluster(sorted(members, key=_order), shown))
+    return sorted(clusters, key=lambda c: (-len(c.targets), _order(c.key)))
+
+
+def reader_cluster(org: Organization, target: Target) -> ReaderCluster | None:
+    """The cluster of `target` as `org` sees it; None when `org` sees no other target of it."""
     if target.cluster_id is None:
         return None
-    members = list(
-        visible_targets(org).filter(cluster_id=target.cluster_id).order_by("kind", "value")
+    for found in reader_clusters(org, hub_cluster_id=target.cluster_id):
+        if any(t.pk == target.pk for t in found.targets):
+            return found
+    return None
+
+
+def cluster_view(org: Organization, target: Target) -> dict | None:
+    """`reader_cluster` as the API shows it."""
+    found = reader_cluster(org, target)
+    return None if found is None else found.as_dict()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Two targets that may be one operation (numbered family, look-alike name): not merged
+    until a member confirms."""
+
+    target: Target
+    other: Target
+    reason: str
+
+
+def open_suggestions(org: Organization, target: Target) -> list[Suggestion]:
+    """Targets `org` sees that share `target`'s family or look-alike key (names alone), are not
+    in its cluster as `org` sees it, and that no member confirmed or dismissed against it."""
+    from .models import ClusterSuggestion
+
+    keys = [(f, r) for f, r in (("family", "numbered_family"), ("lookalike", "lookalike"))]
+    keys = [(f, r) for f, r in keys if getattr(target, f)]
+    if not keys or target.warning:
+        return []
+    match = Q()
+    for field, _reason in keys:
+        match |= Q(**{field: getattr(target, field)})
+    candidates = list(
+        visible_targets(org)
+        .filter(match, warning="")
+        .exclude(pk=target.pk)
+        .order_by("kind", "value")
     )
-    if len(members) < 2:
-        return None
-    ids = {t.pk for t in members}
-    links = TargetLink.objects.filter(source_id__in=ids, target_id__in=ids).values_list(
-        "source_id", "target_id", "reason"
-    )
-    return {
-        "id": target.cluster_id,
-        "targets": [{"id": t.pk, "kind": t.kind, "value": t.value} for t in members],
-        "links": [{"source": a, "target": b, "reason": r} for a, b, r in links],
-    }
+    if not candidates:
+        return []
+    cluster = reader_cluster(org, target)
+    together = {t.pk for t in cluster.targets} if cluster else set()
+    decided = set()
+    for a, b in (
+        ClusterSuggestion.objects.filter(
+            Q(source=target, target__in=candidates) | Q(target=target, source__in=candidates)
+        )
+        .exclude(state=ClusterSuggestion.State.OPEN)
+        .values_list("source_id", "target_id")
+    ):
+        decided.add(b if a == target.pk else a)
+    out = []
+    for other in candidates:
+        if other.pk in together or other.pk in decided:
+            continue
+        reason = next(r for f, r in keys if getattr(other, f) == getattr(target, f))
+        out.append(Suggestion(target, other, reason))
+    return out
 
 
 def visible_notifications(org: Organization):
@@ -82,16 +266,4 @@ def visible_notifications(org: Organization):
         .filter(Q(report__isnull=True) | Q(report__in=Report.objects.visible_to(org)))
         .select_related("event")
         .prefetch_related(Prefetch("report", queryset=visible_reports(org)))
-    )
-
-
-def open_suggestions(org: Organization, target: Target):
-    """Open suggestions about `target` whose other side `org` may see too."""
-    from .models import ClusterSuggestion
-
-    visible = visible_targets(org).values("pk")
-    return (
-        ClusterSuggestion.objects.filter(state=ClusterSuggestion.State.OPEN)
-        .filter(Q(source=target, target__in=visible) | Q(target=target, source__in=visible))
-        .select_related("source", "target")
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,16 +257,30 @@ def evidence_add(*, actor: Actor, report: Report, upload) -> Evidence:
     existing = report.evidence.filter(sha256=sha).first()
     if existing is not None:
         return existing
-    with transaction.atomic():
-        evidence = Evidence(
-            report=report,
-            name=(upload.name or "evidence")[-255:],
-            content_type=(upload.content_type or "application/octet-stream")[:100],
-            size=upload.size,
-            sha256=sha,
-            uploaded_by=actor.user,
-        )
-        evidence.file.save(sha, upload, save=False)
-        evidence.save()
-        audit(actor=actor, action="evidence.added", obj=evidence, data={"report": report.pk})
+    evidence = Evidence(
+        report=report,
+        name=(upload.name or "evidence")[-255:],
+        content_type=(upload.content_type or "application/octet-stream")[:100],
+        size=upload.size,
+        sha256=sha,
+        uploaded_by=actor.user,
+    )
+    evidence.file.save(sha, upload, save=False)
+    try:
+        with transaction.atomic():
+            evidence.save()
+            audit(actor=actor, action="evidence.added", obj=evidence, data={"report": report.pk})
+    except IntegrityError as e:
+        # The same bytes uploaded at the same moment by another request, which stored them
+        # first: the answer is that row, as for an upload after it (the check above cannot
+        # see a concurrent insert; the unique constraint does). Our copy of the file goes.
+        evidence.file.delete(save=False)
+        winner = report.evidence.filter(sha256=sha).first()
+        if _violated_constraint(e) != "evidence_once_per_report" or winner is None:
+            raise
+        return winner
     return evidence
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)

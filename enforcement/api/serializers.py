@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,11 +29,19 @@ TARGET_KINDS = TargetKind.values
             "properties": {
                 "kind": {"type": "string", "enum": TARGET_KINDS},
                 "value": {"type": "string"},
-                "target": {"type": "integer"},
+                "target": {"type": "string", "format": "uuid"},
             },
         },
     }
 )
+def _uid(value) -> uuid.UUID | None:
+    """A target's public id as sent, or None when it is not one (then "Unknown target")."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 class TargetListField(serializers.Field):
     """`[{"kind", "value"}]` or `[{"target": id}]`, normalised like report indicators.
 
@@ -44,14 +54,14 @@ class TargetListField(serializers.Field):
             raise serializers.ValidationError("Expected a list of targets.")
         if len(data) > MAX_TARGETS:
             raise serializers.ValidationError(f"At most {MAX_TARGETS:,} targets.")
-        picked = [item["target"] for item in data if isinstance(item, dict) and "target" in item]
+        picked = {
+            _uid(item["target"]) for item in data if isinstance(item, dict) and "target" in item
+        } - {None}
         org = self.context.get("organization")
         seen = (
             {
-                t.pk: t
-                for t in visible_targets(org)
-                .filter(pk__in=[p for p in picked if isinstance(p, int)])
-                .only("pk", "kind", "value")
+                t.uid: t
+                for t in visible_targets(org).filter(uid__in=picked).only("uid", "kind", "value")
             }
             if picked and org is not None
             else {}
@@ -63,7 +73,7 @@ class TargetListField(serializers.Field):
                 errors[i] = {"non_field_errors": ["Expected an object with kind and value."]}
                 continue
             if "target" in item:
-                target = seen.get(item["target"])
+                target = seen.get(_uid(item["target"]))
                 if target is None:
                     errors[i] = {"target": ["Unknown target."]}
                 elif target.kind not in TARGET_KINDS:

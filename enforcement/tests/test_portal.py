@@ -245,7 +245,7 @@ def test_picked_targets_join_the_typed_ones(client, authority, owner, coparty):
     signed_in(client, authority)
 
     response = client.post(
-        NEW, composition([coparty], targets="typed.example", picked=[str(target.pk)])
+        NEW, composition([coparty], targets="typed.example", picked=[str(target.uid)])
     )
 
     assert response.status_code == 302

@@ -1,9 +1,33 @@
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
+from django_filters.fields import IsoDateTimeField
 
 from hub.vocabulary import TLP, Category
 
 from ..models import Indicator, Report
+
+
+class _UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, given to the database in UTC. ISO 8601 allows any offset below 24 h,
+    PostgreSQL only up to 15:59: `+16:00` sent as it is would be a database error (500)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+16:00 is before year 1 in UTC
+            raise forms.ValidationError(
+                "Not a moment the hub can read (out of range once in UTC).", code="invalid"
+            ) from None
+
+
+class _UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UTCIsoDateTimeField
 
 
 class ReportFilter(django_filters.FilterSet):
@@ -13,8 +37,9 @@ class ReportFilter(django_filters.FilterSet):
     tlp = django_filters.ChoiceFilter(choices=[(t.label, t.label) for t in TLP], method="by_tlp")
     jurisdiction = django_filters.CharFilter(method="by_jurisdiction")
     status = django_filters.ChoiceFilter(choices=Report.Status.choices)
-    target = django_filters.NumberFilter(method="by_target")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    # A target's public id (`reports.models.target_uid`).
+    target = django_filters.UUIDFilter(method="by_target")
+    updated_after = _UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
     q = django_filters.CharFilter(method="search", max_length=200)
 
     class Meta:
@@ -30,7 +55,7 @@ class ReportFilter(django_filters.FilterSet):
     def by_target(self, queryset, name, value):
         # EXISTS rather than a join: a report with two indicators on one target appears once.
         return queryset.filter(
-            Exists(Indicator.objects.filter(report=OuterRef("pk"), target_id=value))
+            Exists(Indicator.objects.filter(report=OuterRef("pk"), target__uid=value))
         )
 
     def search(self, queryset, name, value):

@@ -264,7 +264,17 @@ class ReportPatchSerializer(ReportWriteSerializer):
 class IndicatorReadSerializer(serializers.Serializer):
     kind = serializers.CharField()
     value = serializers.CharField()
-    target = serializers.IntegerField(source="target_id", allow_null=True)
+    # The target's public, name-based id (`reports.models.target_uid`), once linked.
+    target = serializers.UUIDField(source="target_uid", allow_null=True)
+
+
+def indicator_target(indicator) -> str | None:
+    """The public id of an indicator's target: annotated by `reports.selectors.for_display`
+    (no query per indicator), read from the target otherwise."""
+    if indicator.target_id is None:
+        return None
+    uid = getattr(indicator, "target_uid", None) or indicator.target.uid
+    return str(uid)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -342,7 +352,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "tlp": TLP(report.tlp).label,
             "jurisdictions": list(report.jurisdictions),
             "indicators": [
-                {"kind": i.kind, "value": i.value, "target": i.target_id}
+                {"kind": i.kind, "value": i.value, "target": indicator_target(i)}
                 for i in report.indicators.all()
             ],
             "sharing": self.get_sharing(report),
@@ -397,7 +407,11 @@ def _datetime(value) -> str | None:
 
 
 class BulkSerializer(serializers.Serializer):
-    # Items are checked one by one by the view, so one malformed item fails alone.
+    # Items are checked one by one by the view, so one malformed item fails alone: a null
+    # item too (JSONField refuses null by default, which would refuse the whole request).
     reports = serializers.ListField(
-        child=serializers.JSONField(), min_length=1, max_length=1000, allow_empty=False
+        child=serializers.JSONField(allow_null=True),
+        min_length=1,
+        max_length=1000,
+        allow_empty=False,
     )

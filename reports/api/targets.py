@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import django_filters
 from django.http import Http404
 from django.utils import timezone
@@ -10,6 +12,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from hub.api.pagination import CursorPagination
 from hub.api.views import ReadOnlyViewSet
 
 from .. import dedup
@@ -23,14 +26,31 @@ from ..selectors import (
 )
 from .serializers import ReportSerializer
 
+UID_PATTERN = r"[0-9a-fA-F-]{32,36}"
+
 
 class TargetSerializer(serializers.ModelSerializer):
+    """A target as the caller sees it: every figure comes from the reports it may see, and its
+    identifier is name-based (`reports.models.target_uid`), so none reveals another report."""
+
+    id = serializers.UUIDField(source="uid", read_only=True)
     report_count = serializers.IntegerField(read_only=True)
     corroborated = serializers.SerializerMethodField()
+    first_seen = serializers.DateTimeField(read_only=True)
+    last_seen = serializers.DateTimeField(read_only=True)
 
     class Meta:
         model = Target
-        fields = ["id", "kind", "value", "report_count", "corroborated", "warning", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "value",
+            "report_count",
+            "corroborated",
+            "warning",
+            "first_seen",
+            "last_seen",
+        ]
         read_only_fields = fields
 
     def get_corroborated(self, target: Target) -> bool:
@@ -48,18 +68,16 @@ class TargetDetailSerializer(TargetSerializer):
         read_only_fields = fields
 
     def get_suggestions(self, target: Target) -> list[dict]:
-        """Possible siblings (numbered family, look-alike) to confirm or dismiss."""
-        out = []
-        for s in open_suggestions(self.context["organization"], target):
-            other = s.target if s.source_id == target.pk else s.source
-            out.append(
-                {
-                    "id": s.pk,
-                    "reason": s.reason,
-                    "other": {"id": other.pk, "kind": other.kind, "value": other.value},
-                }
-            )
-        return out
+        """Possible siblings (numbered family, look-alike) to confirm or dismiss; `id` is the
+        other target's, used in the confirm and dismiss paths."""
+        return [
+            {
+                "id": str(s.other.uid),
+                "reason": s.reason,
+                "other": {"id": str(s.other.uid), "kind": s.other.kind, "value": s.other.value},
+            }
+            for s in open_suggestions(self.context["organization"], target)
+        ]
 
     def get_reports(self, target: Target) -> list[dict]:
         org = self.context["organization"]
@@ -82,8 +100,17 @@ class TargetFilter(django_filters.FilterSet):
         return queryset.filter(reporter_count__gt=1) if value else queryset.filter(reporter_count=1)
 
 
+class TargetPagination(CursorPagination):
+    # By the name-based identifier: an order that says nothing (creation order would tell that
+    # a value was reported before, in a report the caller may not see), walked by its index.
+    ordering = "uid"
+
+
 class TargetViewSet(ReadOnlyViewSet):
     filterset_class = TargetFilter
+    pagination_class = TargetPagination
+    lookup_field = "uid"
+    lookup_value_regex = UID_PATTERN
     required_scopes = {"confirm_suggestion": "write", "dismiss_suggestion": "write"}
 
     def get_serializer_class(self):
@@ -100,27 +127,45 @@ class TargetViewSet(ReadOnlyViewSet):
             return Target.objects.none()
         return visible_targets(self._org())
 
-    def _decide(self, suggestion_id: str, *, confirm: bool) -> Response:
+    def get_object(self):
+        try:
+            uuid.UUID(str(self.kwargs[self.lookup_field]))
+        except ValueError:
+            raise Http404 from None
+        return super().get_object()
+
+    def _decide(self, other_id: str, *, confirm: bool) -> Response:
         target = self.get_object()
-        suggestion = open_suggestions(self._org(), target).filter(pk=suggestion_id).first()
+        org = self._org()
+        wanted = uuid.UUID(other_id)  # the URL pattern admits only well-formed ones
+        suggestion = next((s for s in open_suggestions(org, target) if s.other.uid == wanted), None)
         if suggestion is None:
             raise Http404
-        dedup.suggestion_decide(org=self._org(), suggestion=suggestion, confirm=confirm)
-        target.refresh_from_db()
+        dedup.suggestion_decide(
+            org=org,
+            source=target,
+            target=suggestion.other,
+            reason=suggestion.reason,
+            confirm=confirm,
+        )
         fresh = self.get_queryset().get(pk=target.pk)
         return Response(TargetDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses=TargetDetailSerializer)
-    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<suggestion_id>\d+)/confirm")
-    def confirm_suggestion(self, request, pk=None, suggestion_id=None):
+    @action(
+        detail=True, methods=["post"], url_path=rf"suggestions/(?P<other_id>{UID_PATTERN})/confirm"
+    )
+    def confirm_suggestion(self, request, uid=None, other_id=None):
         """Confirm that the two targets belong to one operation: they join one cluster."""
-        return self._decide(suggestion_id, confirm=True)
+        return self._decide(other_id, confirm=True)
 
     @extend_schema(request=None, responses=TargetDetailSerializer)
-    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<suggestion_id>\d+)/dismiss")
-    def dismiss_suggestion(self, request, pk=None, suggestion_id=None):
+    @action(
+        detail=True, methods=["post"], url_path=rf"suggestions/(?P<other_id>{UID_PATTERN})/dismiss"
+    )
+    def dismiss_suggestion(self, request, uid=None, other_id=None):
         """Dismiss a suggestion; it is not made again."""
-        return self._decide(suggestion_id, confirm=False)
+        return self._decide(other_id, confirm=False)
 
 
 class NotificationSerializer(serializers.ModelSerializer):

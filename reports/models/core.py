@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -27,15 +30,31 @@ class Cluster(models.Model):
         return f"cluster {self.pk}"
 
 
+def target_uid(kind: str, value: str) -> uuid.UUID:
+    """A target's public identifier: a function of its kind and value alone.
+
+    Members never see the sequential primary key or the row's creation time: both would tell
+    that someone reported the value before them, even in a report they may not see (SPEC.md,
+    derived data). A name-based identifier is the same in every world that has the value, so
+    it says nothing beyond the value itself. Computed the same way in SQL by the migration that
+    added it (reports 0006): the first 128 bits of SHA-256 over "atalaya-target:kind:value".
+    """
+    digest = hashlib.sha256(f"atalaya-target:{kind}:{value}".encode()).hexdigest()
+    return uuid.UUID(digest[:32])
+
+
 class Target(models.Model):
     """The canonical form of an indicator, unique hub-wide: where reports meet (deduplication).
 
-    A target holds no report data: what a member learns about it (reports, counts, statuses,
-    cluster) is always computed through the access policy (`reports.selectors`).
+    A target holds no report data: what a member learns about it (reports, counts, first and
+    last seen, cluster, suggestions) is always computed through the access policy
+    (`reports.selectors`). Its `uid` is the only identifier members see.
     """
 
     kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
     value = models.CharField(max_length=2048)
+    uid = models.UUIDField(unique=True, editable=False)
+    # Internal only (never shown): when the hub first met the value, in whatever report.
     created_at = models.DateTimeField(default=timezone.now)
     # Keys under which targets meet for automatic cluster links (reports.clustering).
     registrable = models.CharField(max_length=253, blank=True, default="")
@@ -76,9 +95,18 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
 
+    def save(self, *args, **kwargs):
+        if self.uid is None:
+            self.uid = target_uid(self.kind, self.value)
+        super().save(*args, **kwargs)
+
 
 class TargetLink(models.Model):
-    """Why two targets are in one cluster."""
+    """Why two targets are in the same hub-wide cluster.
+
+    Hub-wide clusters are the hub's own bookkeeping, never shown as such: they bound the search
+    for what one reader sees (`reports.selectors.reader_cluster`), which is rebuilt from the
+    reports that reader may see. Only confirmed suggestions are shown from these rows."""
 
     class Reason(models.TextChoices):
         SAME_REGISTRABLE_DOMAIN = "same_registrable_domain", _("Same registrable domain")

@@ -5,6 +5,7 @@ import pytest
 from conftest import api_client_for
 from reports import dedup
 from reports.models import ClusterSuggestion, Target, TargetLink
+from reports.models.core import target_uid
 from reports.tests.factories import agreement_between, report_by
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +30,11 @@ def test_a_target_shows_only_the_reports_the_caller_may_see(
     (theirs,) = linked(report_by(owner, indicators=[("domain", "shared.example")]))
     (hidden,) = linked(report_by(outsider, indicators=[("domain", "shared.example")]))
     target = Target.objects.get()
-    body = coparty_api.get(f"{URL}{target.pk}/").json()
+    body = coparty_api.get(f"{URL}{target.uid}/").json()
     assert sorted(r["id"] for r in body["reports"]) == sorted([mine.pk, theirs.pk])
     assert body["report_count"] == 2 and body["corroborated"] is True
     # The outsider reported it too but sees only its own report: not corroborated for it.
-    own = outsider_api.get(f"{URL}{target.pk}/").json()
+    own = outsider_api.get(f"{URL}{target.uid}/").json()
     assert [r["id"] for r in own["reports"]] == [hidden.pk]
     assert own["report_count"] == 1 and own["corroborated"] is False
 
@@ -41,8 +42,8 @@ def test_a_target_shows_only_the_reports_the_caller_may_see(
 def test_a_target_of_reports_the_caller_cannot_see_answers_404(owner, outsider_api):
     linked(report_by(owner, indicators=[("domain", "secret.example")]))
     target = Target.objects.get()
-    assert outsider_api.get(f"{URL}{target.pk}/").status_code == 404
-    assert outsider_api.get(f"{URL}{target.pk + 99}/").status_code == 404
+    assert outsider_api.get(f"{URL}{target.uid}/").status_code == 404
+    assert outsider_api.get(f"{URL}{target_uid("domain", "never.example")}/").status_code == 404
     assert outsider_api.get(URL).json()["results"] == []
     assert outsider_api.get(URL, {"q": "secret"}).json()["results"] == []
 
@@ -54,7 +55,7 @@ def test_the_cluster_shows_only_targets_the_caller_may_see(owner, coparty, copar
     linked(report_by(owner, tlp=3, indicators=[("domain", "cdn.mirrorbrand.example")]))
     www = Target.objects.get(value="www.mirrorbrand.example")
     assert Target.objects.filter(cluster_id=www.cluster_id).count() == 3
-    cluster = coparty_api.get(f"{URL}{www.pk}/").json()["cluster"]
+    cluster = coparty_api.get(f"{URL}{www.uid}/").json()["cluster"]
     assert {t["value"] for t in cluster["targets"]} == {
         "www.mirrorbrand.example",
         "mirrorbrand.example",
@@ -68,11 +69,11 @@ def test_numbered_families_are_suggested_and_merge_only_when_confirmed(owner, ow
     one = Target.objects.get(value="kinoflix1.example")
     two = Target.objects.get(value="kinoflix2.example")
     assert one.cluster_id is None and not TargetLink.objects.exists()
-    (suggestion,) = owner_api.get(f"{URL}{one.pk}/").json()["suggestions"]
+    (suggestion,) = owner_api.get(f"{URL}{one.uid}/").json()["suggestions"]
     assert suggestion["reason"] == "numbered_family"
     assert suggestion["other"]["value"] == "kinoflix2.example"
 
-    body = owner_api.post(f"{URL}{one.pk}/suggestions/{suggestion['id']}/confirm/").json()
+    body = owner_api.post(f"{URL}{one.uid}/suggestions/{suggestion['id']}/confirm/").json()
     one.refresh_from_db()
     two.refresh_from_db()
     assert one.cluster_id is not None and one.cluster_id == two.cluster_id
@@ -84,10 +85,10 @@ def test_a_dismissed_suggestion_is_not_made_again(owner, owner_api):
     linked(report_by(owner, indicators=[("domain", "kinoflix1.example")]))
     linked(report_by(owner, indicators=[("domain", "kinoflix2.example")]))
     one = Target.objects.get(value="kinoflix1.example")
-    sid = owner_api.get(f"{URL}{one.pk}/").json()["suggestions"][0]["id"]
-    owner_api.post(f"{URL}{one.pk}/suggestions/{sid}/dismiss/")
+    sid = owner_api.get(f"{URL}{one.uid}/").json()["suggestions"][0]["id"]
+    owner_api.post(f"{URL}{one.uid}/suggestions/{sid}/dismiss/")
     linked(report_by(owner, category="iptv", indicators=[("domain", "kinoflix1.example")]))
-    assert owner_api.get(f"{URL}{one.pk}/").json()["suggestions"] == []
+    assert owner_api.get(f"{URL}{one.uid}/").json()["suggestions"] == []
     assert ClusterSuggestion.objects.get().state == "dismissed"
 
 
@@ -97,7 +98,7 @@ def test_an_outsider_cannot_decide_a_suggestion_about_targets_it_cannot_see(
     linked(report_by(owner, indicators=[("domain", "kinoflix1.example")]))
     linked(report_by(owner, indicators=[("domain", "kinoflix2.example")]))
     one = Target.objects.get(value="kinoflix1.example")
-    sid = owner_api.get(f"{URL}{one.pk}/").json()["suggestions"][0]["id"]
-    response = outsider_api.post(f"{URL}{one.pk}/suggestions/{sid}/confirm/")
+    sid = owner_api.get(f"{URL}{one.uid}/").json()["suggestions"][0]["id"]
+    response = outsider_api.post(f"{URL}{one.uid}/suggestions/{sid}/confirm/")
     assert response.status_code == 404
     assert ClusterSuggestion.objects.get().state == "open"
