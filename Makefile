@@ -14,10 +14,17 @@ migrate: setup
 demo: migrate
 	@$(PY) manage.py load_demo
 
+# `make run` is the product as it runs in production: DEBUG off (the site's own error pages,
+# static files from collectstatic through whitenoise, a secret key generated once in var/).
+# It serves plain http on localhost, so its cookies cannot be Secure (SECURE_COOKIES=false);
+# an HTTPS deployment leaves that unset. `DEBUG=true make run` is for development; any of these
+# given in the environment wins.
+run: export DEBUG ?= false
+run: export SECURE_COOKIES ?= false
 run: demo
 	@$(PY) manage.py collectstatic --noinput -v 0
 	@mkdir -p var
-	@echo "==> Atalaya on http://localhost:$(PORT)/  (API docs: /api/docs/, health: /healthz). Ctrl-C stops all."
+	@echo "==> Atalaya on http://localhost:$(PORT)/  (DEBUG=$(DEBUG); API docs: /api/docs/, health: /healthz). Ctrl-C stops all."
 	@exec .venv/bin/honcho start -f Procfile -p $(PORT)
 
 lint: setup

@@ -3,9 +3,12 @@
 Every variable is documented in README.md ("Configuration"). The defaults are the development
 set-up that `make run` creates (local PostgreSQL role/db `atalaya`, Redis on 6379), so that
 `.venv/bin/python manage.py ...` works from the project root with no extra environment.
-Production must set SECRET_KEY and DEBUG=false; a malformed value fails loudly at start-up.
+`make run` serves with DEBUG=false (production mode); production must set DEBUG=false too.
+A malformed value fails loudly at start-up.
 """
 
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -17,12 +20,37 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
-    # Development only: a fixed key so sessions survive restarts of `make run`.
-    SECRET_KEY = "atalaya-development-only-not-secret"
+
+
+def _secret_key_from_file(path: Path) -> str:
+    """The key kept in `path`, made on first use: random, readable by its owner only. Every
+    process on this machine (gunicorn's workers, Celery, `manage.py`) reads the same one, so
+    sessions and signed links survive restarts and a command's links work on the server.
+    Written aside and linked into place, so a process starting at the same moment reads either
+    nothing (and makes its own attempt, which loses) or the whole key, never half of it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(64))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise environ.ImproperlyConfigured(f"{path} holds no usable SECRET_KEY; delete it")
+    return key
+
+
+# SECRET_KEY from the environment wins (several machines must share one); else this machine's
+# own, generated once under var/.
+SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_key_from_file(
+    Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key")))
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -47,6 +75,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # django-csp: its system checks catch a policy written in the pre-4.0 form.
+    "csp",
     "hub",
     "members",
     "reports",
@@ -54,6 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the Content-Security-Policy goes on every answer, those that the middleware
+    # below answers by itself included (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,7 +154,41 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 # Sign-out after this many seconds without a request (members/idle_middleware.py); the
 # session still ends SESSION_COOKIE_AGE after sign-in however active it is.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=2 * 3600)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Cookies go over HTTPS only, unless DEBUG is on or SECURE_COOKIES=false says the hub is served
+# over plain http (`make run`'s demo on http://localhost passes that; production never should).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+# HTTPS: all off unless the deployment says so (`manage.py check --deploy` lists what is off).
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own),
+# TRUST_X_FORWARDED_PROTO=true lets Django see the request was https; without it, with
+# SECURE_SSL_REDIRECT on, every request would be redirected again and again.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# A load balancer may probe the health check over plain http inside its network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy (django-csp). Everything the portal uses is served by the hub itself
+# (htmx and Pico CSS are vendored), so nothing inline runs and nothing is fetched elsewhere:
+# no inline <script>, on* handler or style="" anywhere (behaviour is in hub/static/hub/site.js,
+# looks in site.css). img-src allows data: for the icons Pico CSS draws as data: SVG. The API
+# docs page (hub/api/docs.py) is the only one with a different policy. The browser tests fail
+# on any violation (hub/tests/browser/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 # The site's page for a refused form, with the <main> that htmx swaps in for an error answer.
 CSRF_FAILURE_VIEW = "hub.views.csrf_failure"
 # Org admins and hub staff must sign in with a second factor (members/otp_middleware.py).
@@ -256,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
     # Blocking orders: announce those whose grace window ended, flag overdue ISPs, announce
     # orders that ended. Each is a sweep over durable rows, safe to overlap with itself.
     "sweep-orders": {"task": "enforcement.tasks.sweep_orders", "schedule": 5.0},
+    # Idempotency-Key records past their 24 h replay window (hub/api/idempotency.py).
+    "purge-idempotency-records": {
+        "task": "hub.tasks.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
 }
 # Webhook destinations in private/loopback ranges are refused unless this is on (dev, tests).
 WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env.bool("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", default=DEBUG)

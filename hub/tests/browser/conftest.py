@@ -8,6 +8,7 @@ served by pytest-django's `live_server` from the test database.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -62,11 +63,75 @@ def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Every page reports what the Content-Security-Policy refused, from its first script on (an
+# init script runs in every document before the page's own): the `securitypolicyviolation`
+# event, which Chromium fires for each refusal, handed to Python through a binding. Init scripts
+# and page.evaluate run outside the page's policy (DevTools), so the test's own probes are not
+# refusals.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__atalayaCspViolation({
+    directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile,
+    line: e.lineNumber, sample: e.sample, page: document.location.href,
+  });
+});
+"""
+
+
+class CSPWatch:
+    """What the Content-Security-Policy refused in a test's pages (the event and Chromium's
+    console message, two views of one refusal), and the pages the hub served without a policy.
+    Counted for the whole run too: the summary line says how many refusals all browser tests
+    saw (the expected figure is 0)."""
+
+    pages_checked = 0
+    events_seen = 0
+    console_reports_seen = 0
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        self.console: list[str] = []
+        self.without_policy: list[str] = []
+
+    def watch(self, context, live_server_url: str) -> None:
+        context.expose_binding(
+            "__atalayaCspViolation", lambda _source, report: self.events.append(report)
+        )
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+        def on_console(message) -> None:
+            if "Content Security Policy" in message.text:
+                self.console.append(message.text)
+
+        def on_response(response) -> None:
+            # The hub's pages, not the static files the live server serves beside them.
+            if response.request.resource_type == "document" and response.url.startswith(
+                live_server_url
+            ):
+                CSPWatch.pages_checked += 1
+                if "content-security-policy" not in response.headers:
+                    self.without_policy.append(f"{response.status} {response.url}")
+
+        context.on("console", on_console)
+        context.on("response", on_response)
+
+    def problems(self) -> str:
+        lines = [f"refused: {json.dumps(e, sort_keys=True)}" for e in self.events]
+        lines += [f"console: {text}" for text in self.console]
+        lines += [f"served without a Content-Security-Policy: {u}" for u in self.without_policy]
+        return "\n".join(lines)
+
+
 @pytest.fixture
 def new_page(browser, live_server) -> Iterator[Callable]:
     """`new_page("desktop" | "phone")`: a page in a fresh context (its own cookies), English
-    unless the person or the page switches, addressed relative to the live server."""
+    unless the person or the page switches, addressed relative to the live server.
+
+    Every test that uses it fails if the Content-Security-Policy refused anything on its pages
+    (inline script or style, a handler attribute, an eval, a resource from elsewhere) or if a
+    page came without the policy."""
     contexts = []
+    csp = CSPWatch()
 
     def make(viewport: str = "desktop"):
         context = browser.new_context(
@@ -76,12 +141,27 @@ def new_page(browser, live_server) -> Iterator[Callable]:
             timezone_id="America/Lima",
         )
         context.set_default_timeout(STEP_TIMEOUT_MS)
+        csp.watch(context, live_server.url)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    CSPWatch.events_seen += len(csp.events)
+    CSPWatch.console_reports_seen += len(csp.console)
+    problems = csp.problems()
+    if problems:
+        pytest.fail(f"Content-Security-Policy:\n{problems}", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if CSPWatch.pages_checked:
+        terminalreporter.write_line(
+            f"Content-Security-Policy in the browser tests: {CSPWatch.pages_checked} page "
+            f"load(s), {CSPWatch.events_seen} violation event(s), "
+            f"{CSPWatch.console_reports_seen} violation message(s) in the console"
+        )
 
 
 @pytest.fixture
