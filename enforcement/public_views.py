@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hub import ratelimit
 from hub.fragments import render_page_or_part
 from reports.indicators import MAX_INPUT_LENGTH, IndicatorError
 
@@ -258,21 +258,11 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------- unblock requests
 
 
-def _client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR: behind a reverse proxy, the proxy must pass the client's address there
-    # (a client-supplied X-Forwarded-For would let a bot pick a fresh address per request).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_limit(request: HttpRequest) -> bool:
-    key = f"transparency:unblock:{_client_address(request)}"
-    cache.add(key, 0, timeout=THROTTLE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=THROTTLE_WINDOW)
-        count = 1
-    return count > UNBLOCK_REQUESTS_PER_HOUR
+    # Counted in the cache every web worker shares (hub.ratelimit): a per-process count would
+    # let one address send the limit once to each worker.
+    rate = ratelimit.Rate(count=UNBLOCK_REQUESTS_PER_HOUR, seconds=THROTTLE_WINDOW)
+    return not ratelimit.hit("unblock", ratelimit.client_address(request), rate).allowed
 
 
 def _sent(request: HttpRequest, *, value: str, email: str, due: datetime) -> HttpResponse:

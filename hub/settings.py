@@ -208,6 +208,15 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
+    # "ratelimit": the API's and the public unblock form's rate-limit counts (hub/ratelimit.py),
+    # shared by every web worker for the same reason; its incr loses no concurrent hit. Table
+    # made by hub migration 0007. Entries expire with their window (a day at most).
+    "ratelimit": {
+        "BACKEND": "hub.ratelimit.CounterCache",
+        "LOCATION": "hub_ratelimit_cache",
+        "TIMEOUT": 86_400,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
 
 LANGUAGE_CODE = "en"
@@ -253,6 +262,11 @@ REST_FRAMEWORK = {
     # drf-spectacular, plus what the shared plumbing answers (problem JSON, Idempotency-Key).
     "DEFAULT_SCHEMA_CLASS": "hub.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hub.api.problems.problem_exception_handler",
+    # Per API key and per client address (API_RATE_LIMIT_* below); 429 problem JSON.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "hub.api.throttling.APIKeyRateThrottle",
+        "hub.api.throttling.AddressRateThrottle",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -329,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
 }
+# API rate limits (hub/api/throttling.py): "<count>/<second|minute|hour|day>", or "off".
+# Generous: an integrator submitting in bulk or polling feeds stays far below them; they stop a
+# runaway client before it takes the workers from everyone else.
+API_RATE_LIMIT_PER_KEY = env.str("API_RATE_LIMIT_PER_KEY", default="3000/minute")
+API_RATE_LIMIT_PER_ADDRESS = env.str("API_RATE_LIMIT_PER_ADDRESS", default="6000/minute")
 # Webhook destinations in private/loopback ranges are refused unless this is on (dev, tests).
 WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env.bool("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", default=DEBUG)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
