@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -19,7 +20,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import api_client_for
-from members import idle_middleware
+from members import idle_middleware, lockout
+from members.account_forms import LOCKED_MESSAGE
 from members.idle_middleware import BACKGROUND_HEADER, LAST_SEEN, SIGNED_IN_AT
 from members.models import AuditEvent, User
 from members.otp_demo import DEMO_TOTP_SECRET, ensure_demo_device
@@ -179,6 +181,48 @@ def test_a_wrong_code_does_not_sign_in(client, analyst):
     assert client.get(HOME).status_code == 302
     failed = AuditEvent.objects.get(action="user.sign_in_failed", actor_user=analyst)
     assert failed.data["step"] == "code"
+
+
+def _lock_out_meanwhile(user: User, *, by: str, address: str) -> None:
+    """Someone else's failed sign-ins while `user` is at the code step: guesses at the user's
+    password from elsewhere (by e-mail), or at anyone's from the user's own address."""
+    guesser = Client()
+    if by == "email":
+        guesses = [(user.email, "198.51.100.7")] * lockout.MAX_FAILURES_PER_EMAIL
+    else:
+        guesses = [
+            (f"guess{i}@example.org", address) for i in range(lockout.MAX_FAILURES_PER_ADDRESS)
+        ]
+    for email, remote_addr in guesses:
+        guesser.post(
+            reverse("login"), {"username": email, "password": "wrong"}, REMOTE_ADDR=remote_addr
+        )
+    assert lockout.is_locked(email=user.email, address=address)
+
+
+@pytest.mark.parametrize("by", ["email", "address"])
+@pytest.mark.parametrize("at", ["after the password", "in a session not yet verified"])
+def test_a_lock_out_begun_during_the_code_step_refuses_even_the_right_code(
+    client, admin, settings, by, at
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    admin.set_password(PASSWORD)
+    admin.save(update_fields=["password"])
+    device = with_app(admin)
+    if at == "after the password":
+        assert password_step(client, admin)["Location"] == reverse("two_factor")
+    else:
+        client.force_login(admin)  # signed in, sent to the code step by the middleware
+        assert client.get(HOME)["Location"].startswith(reverse("two_factor"))
+    _lock_out_meanwhile(admin, by=by, address="127.0.0.1")  # the test client's address
+
+    response = client.post(reverse("two_factor"), {"code": code_for(device)}, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("login")
+    assert str(LOCKED_MESSAGE) in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    assert client.get(reverse("members:manage"))["Location"].startswith(reverse("login"))
 
 
 def test_the_code_step_without_a_password_first_goes_back_to_sign_in(client, analyst):
