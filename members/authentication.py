@@ -128,8 +128,8 @@ class TwoFactorSessionAuthentication(SessionAuthentication):
     second factor where one is required: an org admin or hub staff member signed in with the
     password only (every invited admin before enrolment) or not yet past the code step.
 
-    403, not 401: the caller is known, and no Authorization header would help the session; the
-    same answer members.otp_middleware gives first in the deployed middleware stack.
+    403, not 401: the person is known, and only the portal's second step completes the session.
+    It is the answer members.otp_middleware gives first in the deployed middleware stack.
     """
 
     def authenticate(self, request):
