@@ -22,6 +22,8 @@ from hub.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=24)
+# Rows deleted per statement by `purge_expired`: short transactions, however large the backlog.
+PURGE_BATCH = 5000
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -39,6 +41,25 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def purge_expired(*, now=None) -> int:
+    """Deletes the records no retry can replay any more (older than RETENTION); returns how
+    many. Run by beat (hub.tasks.purge_idempotency_records): without it, every key ever sent
+    stays, as a record is only replaced when the same organisation reuses the same key.
+    Idempotent and safe next to requests: a write with an expired key already ignores the old
+    record and deletes it itself."""
+    cutoff = (now or timezone.now()) - RETENTION
+    total = 0
+    while True:
+        batch = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
+                :PURGE_BATCH
+            ]
+        )
+        if not batch:
+            return total
+        total += IdempotencyRecord.objects.filter(pk__in=batch, created_at__lt=cutoff).delete()[0]
 
 
 def idempotent(view_method):
