@@ -157,6 +157,7 @@ SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=2 * 3600)
 # Cookies go over HTTPS only, unless DEBUG is on or SECURE_COOKIES=false says the hub is served
 # over plain http (`make run`'s demo on http://localhost passes that; production never should).
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # HTTPS: all off unless the deployment says so (`manage.py check --deploy` lists what is off).
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own),
 # TRUST_X_FORWARDED_PROTO=true lets Django see the request was https; without it, with
