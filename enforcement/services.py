@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,11 @@ class InvalidOrder(Exception):
 
 class OrderStateError(Exception):
     """A step the order's (or the ISP's) current state does not allow; answered 409."""
+
+
+class DuplicateReference(OrderStateError):
+    """Another request by the same issuer stored an order with this reference first (the
+    check before the insert cannot see a concurrent one; the unique constraint does)."""
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,7 @@ def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
         errors["targets"] = [_too_many_targets()]
     if not data.reference.strip():
         errors["reference"] = [_("A reference is required.")]
-    elif BlockingOrder.objects.filter(issuer=issuer, reference=data.reference).exists():
+    elif BlockingOrder.objects.filter(issuer=issuer, reference=data.reference.strip()).exists():
         errors["reference"] = [_("You already issued an order with this reference.")]
     if not data.legal_basis.strip():
         errors["legal_basis"] = [_("Name the legal basis of the order.")]
@@ -215,23 +220,30 @@ def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
     with transaction.atomic():
         now = feed_write_moment()
         issued_at = now + grace
-        order = BlockingOrder.objects.create(
-            issuer=issuer,
-            reference=data.reference.strip(),
-            legal_basis=data.legal_basis.strip(),
-            country=data.country,
-            deadline=data.deadline,
-            valid_until=data.valid_until,
-            issued_at=issued_at,
-            ends_at=data.valid_until or issued_at + _lapse(),
-            changed_at=now,
-            confidential=data.confidential,
-            override_protected=data.override_protected,
-            justification=data.justification.strip() if data.override_protected else "",
-            created_at=now,
-            created_by=actor.user,
-            created_by_key=actor.api_key,
-        )
+        try:
+            order = BlockingOrder.objects.create(
+                issuer=issuer,
+                reference=data.reference.strip(),
+                legal_basis=data.legal_basis.strip(),
+                country=data.country,
+                deadline=data.deadline,
+                valid_until=data.valid_until,
+                issued_at=issued_at,
+                ends_at=data.valid_until or issued_at + _lapse(),
+                changed_at=now,
+                confidential=data.confidential,
+                override_protected=data.override_protected,
+                justification=data.justification.strip() if data.override_protected else "",
+                created_at=now,
+                created_by=actor.user,
+                created_by_key=actor.api_key,
+            )
+        except IntegrityError as e:
+            if _violated_constraint(e) == "one_order_per_reference":
+                raise DuplicateReference(
+                    _("You already issued an order with this reference.")
+                ) from e
+            raise
         order.reports.set(sorted(visible))
         _add_targets(order, data.targets, hits, check.warnings, now)
         compliance = Compliance.objects.bulk_create(
@@ -263,6 +275,10 @@ def order_issue(*, actor: Actor, data: OrderInput) -> BlockingOrder:
                 robust=True,
             )
     return order
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
 
 
 def _add_targets(

@@ -87,6 +87,9 @@ MIDDLEWARE = [
     # Outermost: the Content-Security-Policy goes on every answer, those that the middleware
     # below answers by itself included (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the request: NUL bytes and oversized API bodies answered 4xx; a
+    # database outage met by anything below answered 503 (hub/middleware.py).
+    "hub.middleware.BadInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -267,6 +270,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "hub.api.throttling.APIKeyRateThrottle",
         "hub.api.throttling.AddressRateThrottle",
+    ],
+    # DRF's JSON parser refusing absurd nesting (a RecursionError would be a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "hub.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -107,6 +107,8 @@ class BlockingOrderViewSet(
             order = services.order_issue(actor=self.actor, data=write.to_input())
         except services.InvalidOrder as e:
             raise _invalid(e) from e
+        except services.DuplicateReference as e:  # lost the race to a concurrent request
+            raise Conflict(str(e)) from e
         return self._detail(order.pk, status.HTTP_201_CREATED)
 
     @extend_schema(

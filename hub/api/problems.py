@@ -7,17 +7,28 @@ is a JSON Pointer (RFC 6901) into the request body.
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# How long a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 # Problem types are documented in docs/api.md; "about:blank" means "the HTTP status says it all".
 TYPE_BASE = "/api/problems/"
@@ -69,8 +80,46 @@ def _entry(pointer: str, item: Any) -> dict[str, str]:
     }
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The database is unavailable; retry after the time in Retry-After."
+    default_code = "service_unavailable"
+
+
+def _translate_database_error(exc):
+    """Backstops for database errors a view did not handle itself, so that none is a 500:
+    an unreachable database is 503 (retry later), a unique or foreign-key race lost to a
+    concurrent request is 409 (the resource changed meanwhile), a value the column cannot hold
+    (NUL in text, out of range) is 400. Views that know the constraint answer more precisely."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return ServiceUnavailable()
+    if isinstance(exc, IntegrityError):
+        logger.warning("IntegrityError answered 409", exc_info=exc)
+        return Conflict(
+            "This conflicts with a record stored by another request at the same time; "
+            "fetch the current state and retry if needed."
+        )
+    if isinstance(exc, DataError):
+        logger.warning("DataError answered 400", exc_info=exc)
+        return exceptions.ValidationError(
+            {"non_field_errors": ["A value in the request cannot be stored (e.g. a NUL byte)."]}
+        )
+    return exc
+
+
 def problem_exception_handler(exc, context) -> Response | None:
-    if isinstance(exc, Http404):
+    exc = _translate_database_error(exc)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ParseError(str(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
@@ -105,6 +154,8 @@ def problem_exception_handler(exc, context) -> Response | None:
         )
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
