@@ -267,3 +267,40 @@ def test_every_operation_answers_as_documented(world, live_server, capsys):
     with capsys.disabled():
         print("\n" + summary)
     assert not tally.server_errors and not tally.mismatches, report
+
+
+def test_the_schema_documents_the_shared_plumbing():
+    """What hub.api.schema adds, read from the generated schema (no server needed)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from hub.api.idempotency import HEADER
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = {
+        (method.upper(), path): op
+        for path, methods in schema["paths"].items()
+        for method, op in methods.items()
+    }
+    bulk = operations["POST", "/api/v1/reports/bulk/"]
+    assert bulk["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/BulkResult"
+    }
+    assert set(schema["components"]["schemas"]["BulkResult"]["required"]) == {
+        "created",
+        "invalid",
+        "results",
+    }
+    for (method, path), op in operations.items():
+        for status in ("400", "401", "403", "503"):
+            content = op["responses"][status]["content"]
+            assert list(content) == ["application/problem+json"], (method, path, status)
+        headers = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
+        # Every write that takes the header says so, and nothing else claims it.
+        assert (HEADER in headers) == ("422" in op["responses"]), (method, path)
+    assert HEADER in {p["name"] for p in bulk["parameters"]}
+    assert "Idempotency-Key" not in str(operations["POST", "/api/v1/webhooks/"])
+    problem = schema["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status"}
+    assert problem["properties"]["errors"]["items"] == {
+        "$ref": "#/components/schemas/ProblemFieldError"
+    }
