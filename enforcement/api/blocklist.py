@@ -79,9 +79,7 @@ def _not_modified(request, etag: str, version: datetime) -> bool:
 
 @extend_schema(
     parameters=[
-        OpenApiParameter(
-            "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(CONTENT_TYPES)
-        ),
+        OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(CONTENT_TYPES)),
         OpenApiParameter(
             "since",
             OpenApiTypes.DATETIME,

@@ -19,6 +19,14 @@ from ..services import MAX_TARGETS, OrderInput, TargetInput
 TARGET_KINDS = TargetKind.values
 
 
+def _uid(value) -> uuid.UUID | None:
+    """A target's public id as sent, or None when it is not one (then "Unknown target")."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 @extend_schema_field(
     {
         "type": "array",
@@ -34,14 +42,6 @@ TARGET_KINDS = TargetKind.values
         },
     }
 )
-def _uid(value) -> uuid.UUID | None:
-    """A target's public id as sent, or None when it is not one (then "Unknown target")."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 class TargetListField(serializers.Field):
     """`[{"kind", "value"}]` or `[{"target": id}]`, normalised like report indicators.
 
