@@ -6,11 +6,12 @@ not, sent over HTTP to a live server with real API keys (the owner, its co-party
 authority, each key holding every scope). Each answer must not be a server error (5xx), and its
 status code, content type and body must be those the schema documents.
 
-Path parameters are now and then replaced by the ids of a small seeded world (an agreement in
-force, reports, an order, an unblock request, a webhook endpoint on 127.0.0.1, a suggestion), so
-that requests reach real objects and not only 404s. Hypothesis is derandomized: every run sends
-the same requests. The figures (operations, requests, statuses, 5xx, schema mismatches) are
-printed and written to var/schema-fuzz.txt.
+Path parameters are mostly replaced by the ids of a small seeded world (an agreement in force,
+reports meeting on a target, evidence, an order, an unblock request, a webhook endpoint on
+127.0.0.1) and of what earlier operations created, so that requests reach real objects and not
+only 404s. Hypothesis is derandomized: every run sends the same requests. The figures
+(operations, requests, statuses, 5xx, schema mismatches) are printed and written to
+var/schema-fuzz.txt.
 """
 
 from __future__ import annotations
@@ -266,7 +267,9 @@ def test_every_operation_answers_as_documented(world, live_server, capsys):
     SUMMARY.write_text(report + "\n")
     with capsys.disabled():
         print("\n" + summary)
-    assert not tally.server_errors and not tally.mismatches, report
+    # Negative generation may find nothing to break in an operation; positive always must.
+    unfuzzed = [line for line in tally.skipped if "[positive]" in line]
+    assert not tally.server_errors and not tally.mismatches and not unfuzzed, report
 
 
 def test_the_schema_documents_the_shared_plumbing():
