@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -128,9 +127,9 @@ def deliver_webhook(delivery_id: int) -> None:
         # A secret that cannot sign will not start to: say why in the log rather than retry.
         _finish(delivery, WebhookDelivery.State.FAILED, error=f"cannot sign: {e}")
         return
-    result = webhooks.deliver(
-        endpoint.url, body, headers, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS
-    )
+    # allow_private is left to deliver(): it reads WEBHOOK_ALLOW_PRIVATE_DESTINATIONS and only
+    # a real True (never a truthy string from a mis-parsed variable) opens private ranges.
+    result = webhooks.deliver(endpoint.url, body, headers)
     delivery.attempts += 1
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error[:500]

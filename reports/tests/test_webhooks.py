@@ -1,8 +1,10 @@
 """Webhook signing, retry timing and delivery, against real HTTP(S) servers on loopback.
 
-No database. Two autouse guards keep every test on this machine: name resolution goes through
-a table (numeric literals only reach the real resolver, with AI_NUMERICHOST), and any TCP
-connect to a non-loopback address fails the test before a packet leaves.
+The module's own tests need no database; the last section drives the delivery task
+(`reports.tasks.deliver_webhook`) over real rows. Two autouse guards keep every test on this
+machine: name resolution goes through a table (numeric literals only reach the real resolver,
+with AI_NUMERICHOST), and any TCP connect to a non-loopback address fails the test before a
+packet leaves.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import base64
 import email.utils
 import ipaddress
 import json
+import os
 import random
 import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import standardwebhooks
 import urllib3
 
 from reports import webhooks
@@ -924,3 +929,164 @@ def test_module_needs_no_django_settings_with_explicit_arguments(monkeypatch, se
     monkeypatch.setattr(webhooks, "_setting", no_settings)
     _, headers = _signed(generate_secret())
     assert deliver(server.url("/ok"), BODY, headers, allow_private=True, timeout=2).ok
+
+
+# --- receivers verify with the reference library ---------------------------------------------
+# Our own `verify` shares `_signature` with `sign`, so it cannot notice a signing scheme that is
+# consistently wrong; receivers use a Standard Webhooks library, and so does this.
+
+
+def test_a_delivery_verifies_with_the_reference_standardwebhooks_library(server):
+    old, new = generate_secret(), generate_secret()
+    body = json.dumps({"type": "report.shared", "data": {"title": "Derby — ñ"}}).encode()
+    headers = build_headers([old, new], "msg_7_3", int(time.time()), body)
+    assert deliver(server.url("/ok"), body, headers, allow_private=True, timeout=2).ok
+    (received,) = server.received
+    # During a rotation a receiver holds either secret.
+    for secret in (old, new):
+        message = standardwebhooks.Webhook(secret).verify(received.body, received.headers)
+        assert message == json.loads(body)
+    with pytest.raises(standardwebhooks.webhooks.WebhookVerificationError):
+        standardwebhooks.Webhook(generate_secret()).verify(received.body, received.headers)
+
+
+# --- the delivery task -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def coparty_hooks(db, owner, coparty):
+    """`make(url, n)`: the co-party's endpoint at `url` and n pending deliveries to it, one
+    per report the owner shares with it (the rows process_event would write)."""
+    from hub.models import Event
+    from reports import dedup, notify
+    from reports.models import WebhookEndpoint
+    from reports.tests.factories import agreement_between, report_by
+
+    agreement_between(owner, coparty, categories=["live_sports"], jurisdictions=["PE"])
+
+    def make(url: str, n: int = 1):
+        endpoint = WebhookEndpoint.objects.create(
+            organization=coparty, url=url, secret=generate_secret()
+        )
+        deliveries = []
+        for _ in range(n):
+            report_by(owner, indicators=[("domain", f"site-{random.getrandbits(32)}.example")])
+            event = Event.objects.filter(type=Event.Type.REPORT_SHARED).latest("pk")
+            dedup.link_reports(event.report_ids)
+            deliveries += notify.fan_out(event)
+        assert [d.endpoint_id for d in deliveries] == [endpoint.pk] * n
+        return endpoint, deliveries
+
+    return make
+
+
+def test_the_task_signs_so_that_the_reference_library_verifies_it(server, coparty_hooks, settings):
+    from reports.tasks import deliver_webhook
+
+    settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True  # the receiver is on loopback
+    endpoint, (delivery,) = coparty_hooks(server.url("/ok"))
+    deliver_webhook(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == "delivered", delivery.last_error
+    (received,) = server.received
+    message = standardwebhooks.Webhook(endpoint.secret).verify(received.body, received.headers)
+    assert received.headers["webhook-id"] == delivery.msg_id
+    assert message["type"] == "report.shared"
+    assert message["data"]["id"] == delivery.event.report_ids[0]
+
+
+def _allow_private_with_debug_off() -> object:
+    """WEBHOOK_ALLOW_PRIVATE_DESTINATIONS as hub/settings.py computes it with DEBUG off and the
+    variable unset (a fresh interpreter: settings are evaluated once per process)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS")
+    }
+    env.update(DEBUG="false", SECRET_KEY="s" * 64, DJANGO_SETTINGS_MODULE="hub.settings")
+    read = (
+        "from django.conf import settings; print(repr(settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", read],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_with_debug_off_the_task_refuses_a_loopback_destination_and_sends_nothing(
+    server, coparty_hooks, settings
+):
+    # What production gets by default...
+    assert _allow_private_with_debug_off() == "False"
+    settings.DEBUG = False
+    settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = False
+    from reports.tasks import deliver_webhook
+
+    endpoint, (delivery,) = coparty_hooks(server.url("/ok"))
+    # ...and what the worker then does with a receiver on 127.0.0.1.
+    deliver_webhook(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == "failed"
+    assert delivery.last_error.startswith("destination refused"), delivery.last_error
+    assert server.received == []
+    endpoint.refresh_from_db()
+    assert endpoint.consecutive_failures == 1  # a refusal counts as a failed delivery
+
+
+def _fail_for_good(deliveries) -> None:
+    """Brings each delivery to its last scheduled attempt, so the next failure is final."""
+    from reports.models import WebhookDelivery
+
+    WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        attempts=len(RETRY_SCHEDULE)
+    )
+
+
+def test_five_deliveries_failed_in_a_row_disable_the_endpoint_through_the_task(
+    server, coparty_hooks, settings, coparty, mailoutbox
+):
+    from members.tests.factories import UserFactory
+    from reports.tasks import deliver_webhook
+
+    settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True
+    UserFactory(organization=coparty, role="admin", email="admin@coparty.example")
+    endpoint, deliveries = coparty_hooks(server.url("/fail"), n=5)
+    _fail_for_good(deliveries)
+
+    for delivery in deliveries[:4]:
+        deliver_webhook(delivery.pk)
+    endpoint.refresh_from_db()
+    assert (endpoint.active, endpoint.consecutive_failures) == (True, 4)
+    assert mailoutbox == []
+
+    deliver_webhook(deliveries[4].pk)
+    endpoint.refresh_from_db()
+    assert endpoint.active is False
+    assert endpoint.disabled_reason == "5 deliveries in a row failed"
+    assert len(server.received) == 5
+    (mail,) = mailoutbox  # the org's admins are told, once
+    assert "admin@coparty.example" in mail.to
+    assert {d.state for d in type(deliveries[0]).objects.filter(endpoint=endpoint)} == {"failed"}
+
+
+def test_a_delivered_message_resets_the_count_of_failures(server, coparty_hooks, settings):
+    from reports.tasks import deliver_webhook
+
+    settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True
+    endpoint, deliveries = coparty_hooks(server.url("/fail"), n=9)
+    _fail_for_good(deliveries)
+    for delivery in deliveries[:4]:
+        deliver_webhook(delivery.pk)
+    type(endpoint).objects.filter(pk=endpoint.pk).update(url=server.url("/ok"))
+    deliver_webhook(deliveries[4].pk)
+    type(endpoint).objects.filter(pk=endpoint.pk).update(url=server.url("/fail"))
+    for delivery in deliveries[5:]:
+        deliver_webhook(delivery.pk)
+    endpoint.refresh_from_db()
+    assert (endpoint.active, endpoint.consecutive_failures) == (True, 4)
