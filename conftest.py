@@ -35,6 +35,13 @@ def pytest_configure(config) -> None:
 
     from hub.celery import app
 
+    # People are made by the hundred in tests: a fast password hasher, here and in every process
+    # the tests start (hub/settings.py reads FAST_PASSWORD_HASHING).
+    os.environ["FAST_PASSWORD_HASHING"] = "true"
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     parts = urlsplit(settings.REDIS_URL)
     settings.REDIS_URL = urlunsplit(parts._replace(path=f"/{TEST_REDIS_DB}"))
     settings.CELERY_BROKER_URL = settings.REDIS_URL

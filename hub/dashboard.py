@@ -483,15 +483,10 @@ def top_clusters(org: Organization, limit: int = TOP_CLUSTERS) -> list[ClusterBa
     """Clusters with the most targets `org` may see, as `org` sees them (two targets at least,
     linked only through what it may see: `reports.selectors.reader_clusters`), each named by
     its target with the most reports `org` may see."""
-    top = reader_clusters(org)[:limit]
-    counts = dict(
-        visible_targets(org)
-        .filter(pk__in=[t.pk for c in top for t in c.targets])
-        .values_list("pk", "report_count")
-    )
     bars = []
-    for cluster in top:
-        label = min(cluster.targets, key=lambda t: (-counts.get(t.pk, 0), t.value))
+    for cluster in reader_clusters(org)[:limit]:
+        counts = cluster.report_counts
+        label = min(cluster.targets, key=lambda t, counts=counts: (-counts[t.pk], t.value))
         bars.append(
             ClusterBar(key=str(cluster.key.uid), label=label.value, targets=len(cluster.targets))
         )

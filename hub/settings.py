@@ -143,6 +143,13 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = ["members.backends.MemberBackend"]
+# Tests (the root conftest.py sets FAST_PASSWORD_HASHING for itself and every process it starts)
+# hash with a fast hasher: the real PBKDF2 costs about 0.4 s for each person a test makes.
+if env.bool("FAST_PASSWORD_HASHING", default=False):
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

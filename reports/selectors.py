@@ -75,6 +75,8 @@ class ReaderCluster:
 
     targets: list[Target]
     links: list[tuple[Target, Target, str]]
+    # Per target (by internal key): how many reports the reader may see name it.
+    report_counts: dict[int, int]
 
     @property
     def key(self) -> Target:
@@ -107,20 +109,46 @@ def reader_clusters(org: Organization, *, hub_cluster_id: int | None = None) -> 
     indicators = Indicator.objects.filter(report__in=visible, target__cluster__isnull=False)
     if hub_cluster_id is not None:
         indicators = indicators.filter(target__cluster_id=hub_cluster_id)
-    pairs = list(indicators.values_list("report_id", "target_id").distinct())
+    # One query for the pairs and what linking them needs, one for confirmed links: the
+    # dashboard costs the same number of queries whatever the data.
+    rows = indicators.values_list(
+        "report_id",
+        "target_id",
+        "target__uid",
+        "target__kind",
+        "target__value",
+        "target__registrable",
+        "target__brand",
+        "target__warning",
+    ).distinct()
+    targets: dict[int, Target] = {}
+    pairs = []
+    for report_id, pk, uid, kind, value, registrable, brand, warning in rows:
+        pairs.append((report_id, pk))
+        if pk not in targets:
+            targets[pk] = Target(
+                pk=pk,
+                uid=uid,
+                kind=kind,
+                value=value,
+                registrable=registrable,
+                brand=brand,
+                warning=warning,
+            )
+    # Confirmed suggestions are few (each a member's decision): read them all, keep those
+    # between targets the reader sees.
+    confirmed_rows = TargetLink.objects.filter(
+        reason__in=[TargetLink.Reason.NUMBERED_FAMILY, TargetLink.Reason.LOOKALIKE]
+    )
+    if hub_cluster_id is not None:
+        confirmed_rows = confirmed_rows.filter(source__cluster_id=hub_cluster_id)
+    confirmed = [
+        (a, b, reason)
+        for a, b, reason in confirmed_rows.values_list("source_id", "target_id", "reason")
+        if a in targets and b in targets
+    ]
     if not pairs:
         return []
-    targets = {
-        t.pk: t
-        for t in Target.objects.filter(pk__in={t for _, t in pairs}).only(
-            "pk", "uid", "kind", "value", "registrable", "brand", "warning"
-        )
-    }
-    confirmed = TargetLink.objects.filter(
-        reason__in=[TargetLink.Reason.NUMBERED_FAMILY, TargetLink.Reason.LOOKALIKE],
-        source_id__in=list(targets),
-        target_id__in=list(targets),
-    ).values_list("source_id", "target_id", "reason")
     return _components(targets, pairs, confirmed)
 
 
@@ -163,7 +191,9 @@ def _components(
                 first_per_site.setdefault(t.registrable, t)
             join(list(first_per_site.values()), TargetLink.Reason.SAME_BRAND)
     by_report: dict[int, list[Target]] = defaultdict(list)
+    reports_of: dict[int, set[int]] = defaultdict(set)
     for report_id, target_id in pairs:
+        reports_of[target_id].add(report_id)
         if not targets[target_id].warning:
             by_report[report_id].append(targets[target_id])
     for members in by_report.values():
@@ -187,7 +217,8 @@ def _components(
             },
             key=lambda link: (_order(link[0]), _order(link[1]), link[2]),
         )
-        clusters.append(ReaderCluster(sorted(members, key=_order), shown))
+        counts = {t.pk: len(reports_of[t.pk]) for t in members}
+        clusters.append(ReaderCluster(sorted(members, key=_order), shown, counts))
     return sorted(clusters, key=lambda c: (-len(c.targets), _order(c.key)))
 
 

@@ -478,7 +478,7 @@ def _grow(owner, coparty, authority, n: int) -> None:
 # waiting orders (with their answers and cited reports), the unread count, corroborated
 # targets, expiring agreements (with their parties), the three charts' figures (one each, the
 # clusters' in one query), and recording the visit.
-QUERIES = 20
+QUERIES = 21
 
 
 @pytest.fixture

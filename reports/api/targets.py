@@ -26,7 +26,7 @@ from ..selectors import (
 )
 from .serializers import ReportSerializer
 
-UID_PATTERN = r"[0-9a-fA-F-]{32,36}"
+UID_PATTERN = r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}"
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -137,7 +137,10 @@ class TargetViewSet(ReadOnlyViewSet):
     def _decide(self, other_id: str, *, confirm: bool) -> Response:
         target = self.get_object()
         org = self._org()
-        wanted = uuid.UUID(other_id)  # the URL pattern admits only well-formed ones
+        try:
+            wanted = uuid.UUID(other_id)
+        except ValueError:
+            raise Http404 from None
         suggestion = next((s for s in open_suggestions(org, target) if s.other.uid == wanted), None)
         if suggestion is None:
             raise Http404

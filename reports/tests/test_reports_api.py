@@ -277,7 +277,7 @@ def test_list_filters_by_every_field_of_the_spec(owner, owner_api):
     assert ids(owner_api.get(URL, {"tlp": "green"})) == {b.pk}
     assert ids(owner_api.get(URL, {"jurisdiction": "br"})) == {a.pk}
     assert ids(owner_api.get(URL, {"status": "resolved"})) == {b.pk}
-    assert ids(owner_api.get(URL, {"target": target.pk})) == {a.pk}
+    assert ids(owner_api.get(URL, {"target": str(target.uid)})) == {a.pk}
     a.refresh_from_db()  # b was updated (resolved) after a was last touched
     assert ids(owner_api.get(URL, {"updated_after": a.updated_at.isoformat()})) == {b.pk}
     assert ids(owner_api.get(URL, {"q": "B.EXAMPLE"})) == {b.pk}
