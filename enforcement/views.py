@@ -399,6 +399,9 @@ def compose(request):
             custom = form.cleaned_data["deadline"] == "custom"
             rename = {"deadline": "deadline_at"} if custom else None
             _apply_order_errors(form, e.errors, sources, rename)
+        except services.DuplicateReference as e:
+            # A second submission (a double click) lost the race to the first one.
+            form.add_error("reference", str(e))
         else:
             isps = order.compliance.count()
             messages.success(

@@ -1,5 +1,6 @@
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -31,4 +32,6 @@ def csrf_failure(request, reason=""):
 def server_error(request):
     if request.path.startswith("/api/"):
         return problem_response(request, 500, "Internal error; it has been logged.")
-    return render(request, "500.html", status=500)
+    # Rendered without the request: context processors read the session and the user, which
+    # may be what failed (the database).
+    return HttpResponseServerError(render_to_string("500.html"))

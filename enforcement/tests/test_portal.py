@@ -253,6 +253,23 @@ def test_picked_targets_join_the_typed_ones(client, authority, owner, coparty):
     assert set(order.targets.values_list("value", flat=True)) == {"typed.example", "picked.example"}
 
 
+def test_an_order_that_lost_a_race_on_its_reference_is_a_field_error(
+    client, authority, coparty, monkeypatch
+):
+    """A double click sends the form twice: the second insert meets the unique reference (the
+    service raises DuplicateReference), and the page says so on the field instead of a 500."""
+    from .. import services
+
+    def lost_the_race(**_kwargs):
+        raise services.DuplicateReference("You already issued an order with this reference.")
+
+    monkeypatch.setattr(services, "order_issue", lost_the_race)
+    signed_in(client, authority)
+    response = client.post(NEW, composition([coparty], targets="typed.example"))
+    assert response.status_code == 200
+    assert "You already issued an order with this reference." in page(response)
+
+
 @pytest.mark.parametrize("kind", ["rightsholder", "telco"])
 def test_only_an_authority_may_compose_an_order(client, db, coparty, owner, kind):
     member = owner if kind == "rightsholder" else coparty
