@@ -191,10 +191,17 @@ def build(world: World, omit: frozenset[int] = frozenset()) -> list[Organization
 
 
 def _process_events() -> None:
-    for event_id in (
-        Event.objects.filter(processed_at__isnull=True).order_by("pk").values_list("pk", flat=True)
-    ):
-        process_event(event_id)
+    """Until none is left: processing an event may publish another (target.corroborated)."""
+    while True:
+        pending = list(
+            Event.objects.filter(processed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not pending:
+            return
+        for event_id in pending:
+            process_event(event_id)
 
 
 # --- what a reader gets ----------------------------------------------------------------------
@@ -212,6 +219,8 @@ class Names:
     def report(self, body: dict) -> dict:
         out = dict(body)
         out["id"] = self.reports[body["id"]]
+        if body.get("duplicate_of") is not None:
+            out["duplicate_of"] = self.reports[body["duplicate_of"]]
         out["agreements"] = sorted(self.agreements[a] for a in body.get("agreements") or [])
         return out
 
