@@ -37,7 +37,7 @@ def pytest_configure(config) -> None:
 
     # People are made by the hundred in tests: a fast password hasher, here and in every process
     # the tests start (hub/settings.py reads FAST_PASSWORD_HASHING).
-    os.environ["FAST_PASSWORD_HASHING"] = "true"
+    os.environ["FAST_PASSWORD_HASHING"] = "true"  # noqa: S105 - a switch, not a password
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
