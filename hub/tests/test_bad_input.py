@@ -12,7 +12,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from members.tests.factories import UserFactory
-from reports.indicators import IndicatorError, normalise
+from reports.indicators import KINDS, IndicatorError, normalise
 from reports.models import Report, WebhookEndpoint
 from reports.tests.factories import report_by
 
@@ -176,21 +176,7 @@ def test_a_nul_byte_inside_a_json_string_is_a_field_error(owner_api, field):
     assert not Report.objects.exists()
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "url",
-        "domain",
-        "ipv4",
-        "ipv6",
-        "cidr",
-        "app_id",
-        "iptv_panel",
-        "payment_account",
-        "ad_account",
-        "watermark_id",
-    ],
-)
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_nul_byte_inside_an_indicator_is_a_field_error(owner_api, kind):
     body = report_payload(indicators=[{"kind": kind, "value": "pirate\x00.example"}])
     problem = assert_problem(owner_api.post("/api/v1/reports/", body, format="json"), 400)
