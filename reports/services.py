@@ -284,3 +284,17 @@ def evidence_add(*, actor: Actor, report: Report, upload) -> Evidence:
 
 def _violated_constraint(error: IntegrityError) -> str | None:
     return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+
+
+def notifications_mark_read(*, org: Organization, pk: int | None = None) -> int:
+    """Marks the organisation's unread inbox items read: one (`pk`) or all. Only items it may
+    still see count (`selectors.visible_notifications`): an item about a report it can no
+    longer see is neither marked nor counted, so the count reveals nothing of it. Returns how
+    many were marked. Portal and API both call this."""
+    from .models import Notification
+    from .selectors import visible_notifications
+
+    items = visible_notifications(org).filter(read_at__isnull=True)
+    if pk is not None:
+        items = items.filter(pk=pk)
+    return Notification.objects.filter(pk__in=items.values("pk")).update(read_at=timezone.now())

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -33,7 +32,7 @@ from .forms import (
     ReportForm,
     ReportStatusForm,
 )
-from .models import Notification, NotificationSettings, Report
+from .models import NotificationSettings, Report
 from .selectors import visible_notifications, visible_reports
 
 PAGE_SIZE = 50
@@ -232,7 +231,7 @@ def inbox(request):
     items = visible_notifications(org)
     marked = request.method == "POST"
     if marked:
-        items.filter(read_at__isnull=True).update(read_at=timezone.now())
+        services.notifications_mark_read(org=org)
         if not request.htmx:
             return redirect(reverse("reports:inbox") + _inbox_page(request))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -256,10 +255,9 @@ def inbox_read(request, pk: int):
     org = _member_org(request)
     item = get_object_or_404(visible_notifications(org), pk=pk)
     if item.read_at is None:
-        now = timezone.now()
         # Only while unread: a "mark all" in another tab keeps the time it set.
-        Notification.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=now)
-        item.read_at = now
+        services.notifications_mark_read(org=org, pk=item.pk)
+        item.refresh_from_db(fields=["read_at"])
     if not request.htmx:
         return redirect(reverse("reports:inbox") + _inbox_page(request))
     response = render(request, "reports/_inbox_row.html", {"item": item})

@@ -6,7 +6,6 @@ import uuid
 
 import django_filters
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 from hub.api.pagination import CursorPagination
 from hub.api.views import ReadOnlyViewSet
 
-from .. import dedup
+from .. import dedup, services
 from ..models import Notification, Target
 from ..selectors import (
     cluster_view,
@@ -220,15 +219,12 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         item = self.get_object()
-        if item.read_at is None:
-            Notification.objects.filter(pk=item.pk).update(read_at=timezone.now())
-            item.refresh_from_db()
+        services.notifications_mark_read(org=request.user.organization, pk=item.pk)
+        item.refresh_from_db(fields=["read_at"])
         return Response(NotificationSerializer(item, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        count = Notification.objects.filter(
-            organization=request.user.organization, read_at__isnull=True
-        ).update(read_at=timezone.now())
+        count = services.notifications_mark_read(org=request.user.organization)
         return Response({"marked_read": count})

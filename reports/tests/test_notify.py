@@ -122,6 +122,30 @@ def test_the_inbox_hides_items_about_reports_no_longer_visible(owner, coparty, s
     assert client.get("/api/v1/notifications/").json()["results"] == []
 
 
+def test_marking_the_inbox_read_counts_only_items_the_member_may_still_see(
+    client, owner, coparty, shared
+):
+    """Once the agreement is suspended, the co-party's item about the owner's report is out of
+    its inbox: "mark all read" neither marks nor counts it (the count would tell it exists),
+    through the API and the portal alike, and marking it alone is 404."""
+    from conftest import api_client_for
+    from members.tests.factories import UserFactory
+
+    report_by(owner)
+    process(latest("report.shared"))
+    (hidden,) = Notification.objects.filter(organization=coparty)
+    member_services.agreement_suspend(actor=Actor.system(), agreement=shared)
+    api = api_client_for(coparty)
+
+    assert api.post("/api/v1/notifications/read-all/").json() == {"marked_read": 0}
+    assert api.post(f"/api/v1/notifications/{hidden.pk}/read/").status_code == 404
+    client.force_login(UserFactory(organization=coparty, role="analyst"))
+    client.post("/reports/inbox/")
+    assert client.post(f"/reports/inbox/{hidden.pk}/read/").status_code == 404
+    hidden.refresh_from_db()
+    assert hidden.read_at is None
+
+
 def test_agreement_events_reach_the_other_parties_and_nobody_else(owner, coparty, outsider):
     agreement = agreement_between(owner, coparty, active=False)
     member_services.agreement_sign(actor=_admin(owner), agreement=agreement)
