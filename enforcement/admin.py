@@ -1,5 +1,5 @@
-"""The secretariat maintains the protected list here (SPEC: "a protected list ... editable by
-the secretariat"). Orders themselves are not in the admin: they belong to their issuer."""
+"""The secretariat maintains the protected list here (docs/contract.md, "Blocking orders": kept by
+the secretariat). Orders themselves are not in the admin: they belong to their issuer."""
 
 from __future__ import annotations
 

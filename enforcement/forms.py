@@ -260,7 +260,8 @@ class OrderComposeForm(forms.Form):
             "with # are ignored."
         ),
     )
-    # Picked by the target's public id: the page shows no internal key (SPEC.md, derived data).
+    # Picked by the target's public id: the page shows no internal key (docs/contract.md, derived
+    # data).
     picked = forms.ModelMultipleChoiceField(
         queryset=OrderTarget.objects.none(),
         to_field_name="uid",

@@ -1,4 +1,5 @@
-"""The reviewed default content of the protected list (SPEC "Blocking orders": safeguards).
+"""The reviewed default content of the protected list (docs/contract.md, "Blocking orders":
+safeguards).
 
 ``PROTECTED_DEFAULTS`` holds ``(kind, value, include_subdomains, provider, note)`` rows:
 ``kind`` is ``"domain"`` (A-labels, no trailing dot) or ``"network"`` (a CIDR that parses with

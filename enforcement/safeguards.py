@@ -1,4 +1,5 @@
-"""Safeguards on what an order may block (SPEC "Blocking orders": the protected list, warnings).
+"""Safeguards on what an order may block (docs/contract.md, "Blocking orders": the protected
+list, warnings).
 
 Two different answers for an order's targets:
 
@@ -39,7 +40,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Target = tuple[str, str]  # (kind, normalised value)
 EntryRow = tuple[str, str, bool, str]  # (kind, value, include_subdomains, provider)
 
-# Warn of a network's size above these prefix lengths' sizes (SPEC: a warning on IP targets).
+# Warn of a network's size above these prefix lengths' sizes (docs/contract.md: warnings on IP
+# targets).
 WIDE_PREFIX = {4: 24, 6: 48}
 # "Shared hosting" once the reports link an address with this many unrelated sites (mirrors of
 # one brand, e.g. yts.mx and yts.ag, count as one site: one operation may own many names).

@@ -1,5 +1,5 @@
-"""What the public may read of blocking orders (SPEC "Blocking orders"): the transparency
-register, the "is my site blocked, and why?" lookup, and the figures.
+"""What the public may read of blocking orders (docs/contract.md, "Blocking orders"): the
+transparency register, the "is my site blocked, and why?" lookup, and the figures.
 
 Two rules shape every function here:
 

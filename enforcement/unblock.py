@@ -1,5 +1,5 @@
-"""Third parties' unblock requests, and the issuers' answers (SPEC "Blocking orders":
-"third-party unblock requests reviewed by the issuer").
+"""Third parties' unblock requests, and the issuers' answers (docs/contract.md, "Blocking orders":
+unblock requests from anyone, reviewed by the issuer).
 
 A request comes from the public form. It is routed to the issuer of every order in force that
 covers the name, confidential orders included (the issuer must still review), one

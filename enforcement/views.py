@@ -92,7 +92,7 @@ def _next(request, default: str) -> str:
 
 
 def _visible_or_404(org: Organization, pk: int) -> BlockingOrder:
-    # "Not yours" and "does not exist" are the same 404 (SPEC.md, Blocking orders).
+    # "Not yours" and "does not exist" are the same 404 (docs/contract.md, Blocking orders).
     return get_object_or_404(BlockingOrder.objects.visible_to(org), pk=pk)
 
 

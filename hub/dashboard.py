@@ -5,7 +5,8 @@ and the figures behind the charts.
 Every read starts from the portal's scoped reads — reports from `Report.objects.visible_to(org)`,
 targets from `visible_targets(org)`, agreements from `Agreement.objects.of_party(org)`, orders
 from `visible_orders(org)` — and only narrows them, so a figure never counts what the
-organisation may not see (SPEC.md, "The access policy": not its existence, not a count).
+organisation may not see (docs/contract.md, "The access policy": not its existence, not a
+count).
 
 Each section is one query (or two: a list and its count), aggregated by PostgreSQL: the page
 costs the same number of queries whatever the size of the coalition. Results are plain
@@ -448,7 +449,8 @@ def time_to_action(
 ) -> list[ActionWeek]:
     """Per week of action, the median time from a report's creation to the first blocking
     order citing it: among reports `org` may see, and orders `org` may see — an order's
-    existence and date are the issuer's and its addressees' (SPEC.md, "Blocking orders"), so
+    existence and date are the issuer's and its addressees' (docs/contract.md, "Blocking
+    orders"), so
     an order outside `visible_orders` does not count, not even in a median."""
     first_order = (
         visible_orders(org, now)

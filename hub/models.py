@@ -54,7 +54,8 @@ class Event(models.Model):
         BLOCKING_ORDER_AMENDED = "blocking_order.amended", _("Blocking order amended")
         BLOCKING_ORDER_OVERDUE = "blocking_order.overdue", _("Blocking order overdue")
         BLOCKING_ORDER_LIFTED = "blocking_order.lifted", _("Blocking order lifted")
-        # Not in SPEC's list: an issuer is told that a third party asked for an unblock.
+        # Not in the coalition specification's list (docs/contract.md, last section): an
+        # issuer is told that a third party asked for an unblock.
         BLOCKING_ORDER_UNBLOCK_REQUESTED = (
             "blocking_order.unblock_requested",
             _("Unblock request received"),

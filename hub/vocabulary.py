@@ -1,4 +1,4 @@
-"""Words of SPEC.md shared by several apps: report categories and TLP levels.
+"""Words of docs/contract.md shared by several apps: report categories and TLP levels.
 
 They live in `hub` because agreements (`members`) scope by them and reports (`reports`) carry
 them, and `members` must not import `reports`.

@@ -1,4 +1,5 @@
-"""Which targets belong to one piracy operation, and why (SPEC "Reports and targets": clusters).
+"""Which targets belong to one piracy operation, and why (docs/contract.md, "Reports and
+targets": clusters).
 
 Pure Python, no Django: the database layer stores the keys computed here on each target row and
 links targets whose keys are equal. See docs/clustering.md for the rules and their measurement.

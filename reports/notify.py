@@ -1,6 +1,6 @@
 """Fan-out: who is told of an event, on which channel, with what. Every recipient is chosen
 by asking the access policy *now*, and the webhook body is built again at each attempt, so a
-member is only ever told of what it may see at that moment (SPEC.md, Notifications)."""
+member is only ever told of what it may see at that moment (docs/contract.md, Notifications)."""
 
 from __future__ import annotations
 

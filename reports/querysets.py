@@ -1,4 +1,4 @@
-"""The access policy (SPEC.md, "The access policy"): one queryset method, one SQL query.
+"""The access policy (docs/contract.md, "The access policy"): one queryset method, one SQL query.
 
 Organisation X may see report R if and only if one of these holds:
 1. X is R's owner;
@@ -20,7 +20,7 @@ inner query of `report__in=...`). The same rules built from ORM lookups (OuterRe
 OuterRef, six nested EXISTS trees with the disclosure) took about 27 ms of Python to build
 and compile on every request, more than PostgreSQL needed to run them (BENCHMARKS.md,
 "Visibility"). reports/tests/test_policy_property.py checks them against an independent
-reference model of SPEC.md's rules.
+reference model of the policy's rules (docs/contract.md).
 """
 
 from __future__ import annotations

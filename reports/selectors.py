@@ -35,7 +35,7 @@ def visible_targets(org: Organization):
     """Targets with at least one indicator on a report `org` may see. Whatever is said about a
     target (its reports, their count and reporters, first and last seen, its cluster) is
     computed from these reports only: what `org` would get if the reports it may not see did
-    not exist (SPEC.md, derived data)."""
+    not exist (docs/contract.md, derived data)."""
     visible = Report.objects.visible_to(org)
     on_visible = Q(indicators__report__in=visible)
     return Target.objects.filter(

@@ -40,7 +40,7 @@ PAGE_SIZE = 50
 
 def _member_org(request) -> Organization:
     """The signed-in member's organisation. Hub staff belong to none and hold no reading
-    privilege over reports (SPEC.md), so these pages do not exist for them."""
+    privilege over reports (docs/contract.md), so these pages do not exist for them."""
     if request.user.organization_id is None:
         raise Http404
     return request.user.organization
@@ -80,7 +80,8 @@ def report_list(request):
 @login_required
 def report_detail(request, pk: int):
     org = _member_org(request)
-    # "Not visible to you" and "does not exist" are the same 404 (SPEC.md, the access policy).
+    # "Not visible to you" and "does not exist" are the same 404 (docs/contract.md, the access
+    # policy).
     report = get_object_or_404(visible_reports(org), pk=pk)
     is_owner = report.owner_id == org.pk
     status_form = None

@@ -1,4 +1,4 @@
-"""Blocking-order shapes of SPEC.md. Serializers translate; the rules are in
+"""Blocking-order shapes of docs/contract.md. Serializers translate; the rules are in
 `enforcement.services`."""
 
 from __future__ import annotations

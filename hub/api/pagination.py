@@ -4,7 +4,7 @@ from rest_framework.exceptions import NotFound
 
 
 class CursorPagination(pagination.CursorPagination):
-    """{"next", "previous", "results"}; `?page_size=` up to 500 (SPEC.md, REST API)."""
+    """{"next", "previous", "results"}; `?page_size=` up to 500 (docs/contract.md, REST API)."""
 
     page_size = 50
     page_size_query_param = "page_size"

@@ -6,7 +6,8 @@ does, so that no view has to restate it and none can forget it:
 - the RFC 9457 problem answers of `hub.api.problems` (`application/problem+json`, with the
   field-level `errors` of a validation failure), for the statuses each operation can give;
 - the `Idempotency-Key` request header on the writes decorated with `hub.api.idempotency`;
-- request bodies as JSON: DRF's default form parsers also accept form data, but SPEC.md's API is
+- request bodies as JSON: DRF's default form parsers also accept form data, but the API of
+  docs/contract.md is
   JSON, and a client generated from form media types would send nested reports flattened.
 """
 

@@ -1,4 +1,4 @@
-"""/api/v1/agreements/: propose, list, retrieve, sign, suspend, terminate (SPEC.md)."""
+"""/api/v1/agreements/: propose, list, retrieve, sign, suspend, terminate (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`manage.py create_member`: the secretariat's onboarding tool, exactly as SPEC.md says."""
+"""`manage.py create_member`: the secretariat's onboarding tool, as docs/contract.md says."""
 
 import json
 import os

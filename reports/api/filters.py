@@ -31,7 +31,7 @@ class _UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class ReportFilter(django_filters.FilterSet):
-    """The filters of SPEC.md, applied on top of the access policy (never instead of it)."""
+    """The filters of docs/contract.md, applied on top of the access policy (never instead)."""
 
     category = django_filters.ChoiceFilter(choices=Category.choices)
     tlp = django_filters.ChoiceFilter(choices=[(t.label, t.label) for t in TLP], method="by_tlp")

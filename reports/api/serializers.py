@@ -1,4 +1,4 @@
-"""Report shapes of SPEC.md ("Shapes the integrations rely on"). Serializers translate; the
+"""Report shapes of docs/contract.md ("The REST API", "Report"). Serializers translate; the
 rules are in `reports.services`."""
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ def target_uid(kind: str, value: str) -> uuid.UUID:
     """A target's public identifier: a function of its kind and value alone.
 
     Members never see the sequential primary key or the row's creation time: both would tell
-    that someone reported the value before them, even in a report they may not see (SPEC.md,
+    that someone reported the value before them, even in a report they may not see
+    (docs/contract.md,
     derived data). A name-based identifier is the same in every world that has the value, so
     it says nothing beyond the value itself. Computed the same way in SQL by the migration that
     added it (reports 0006): the first 128 bits of SHA-256 over "atalaya-target:kind:value".
@@ -286,7 +287,7 @@ def _evidence_path(instance: Evidence, filename: str) -> str:
 
 class Evidence(models.Model):
     """A file supporting a report (screenshot, capture, invoice). Shown to other members only
-    where an agreement through which they see the report shares evidence (SPEC.md)."""
+    where an agreement through which they see the report shares evidence (docs/contract.md)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=_evidence_path, max_length=300)

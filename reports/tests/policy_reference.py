@@ -1,10 +1,11 @@
-"""An independent reference model of the access policy, written from SPEC.md alone.
+"""An independent reference model of the access policy, written from the coalition's
+specification alone (docs/contract.md restates its rules).
 
 It is deliberately plain Python over plain data (no ORM, no SQL) so that the property tests in
 `test_policy_property.py` can compare `Report.objects.visible_to(org)` with something that
-shares none of its code. Each function quotes the sentence of SPEC.md it implements.
+shares none of its code. Each function quotes the sentence of the specification it implements.
 
-SPEC.md, "The access policy (the heart)":
+The specification, "The access policy (the heart)":
 
     Organisation X may see report R if and only if one of these holds:
     1. X is R's owner (the reporting organisation);

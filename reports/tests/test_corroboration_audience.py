@@ -1,5 +1,6 @@
 """Corroboration is told only through the access policy: an earlier reporter of a target hears
-that another member reported it too only when it may see that later report (SPEC.md, "Derived
+that another member reported it too only when it may see that later report (docs/contract.md,
+"Derived
 data": corroboration is derived from reports, and "Notifications": a member is only ever told
 of what the policy lets it see). Not in its inbox, not by webhook, not by e-mail.
 

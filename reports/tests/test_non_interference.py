@@ -1,5 +1,5 @@
 """Non-interference: whatever the hub derives from reports is, for a reader, what it would be if
-the reports that reader may not see did not exist (SPEC.md, "Derived data").
+the reports that reader may not see did not exist (docs/contract.md, "Derived data").
 
 For small random worlds (organisations, agreements, reports on a pool of values chosen to meet,
 cluster, suggest and pass through a shared CDN), the world is built twice through the real

@@ -1,7 +1,8 @@
 """The access policy, proved against an independent reference model.
 
 `Report.objects.visible_to(org, today=...)` must return exactly the reports that
-`policy_reference.visible` (written from SPEC.md alone) says `org` may see, and
+`policy_reference.visible` (written from the specification alone; docs/contract.md restates
+it) says `org` may see, and
 `.with_disclosure(org, today=...)` must annotate identity and evidence exactly as the reference
 says, for every organisation of small random worlds, before and after suspending, terminating
 and expiring agreements. Example-based tests below pin the cases a reader cares most about.
@@ -307,7 +308,8 @@ class Built:
         them reads nothing from the database: `test_the_policy_is_one_query`). So they are
         compiled once per organisation and `today` and their SQL is run again after each
         mutation, against the changed rows. That keeps 150 worlds within the time budget, and
-        is itself the SPEC's "evaluated at read time against the current state of agreements".
+        is itself docs/contract.md's "evaluated at read time" (against the agreements' current
+        state).
         """
         key = (org.pk, self.today)
         if key not in self._sql:

@@ -1,4 +1,4 @@
-"""The secretariat's onboarding tool (SPEC.md, "Onboarding from the command line")."""
+"""The secretariat's onboarding tool (docs/contract.md, "People and keys")."""
 
 import contextlib
 import json
