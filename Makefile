@@ -48,7 +48,7 @@ bench: setup .venv-bench/.installed
 # locust, the load generator, lives apart from the hub: it patches the standard library.
 .venv-bench/.installed: requirements-bench.txt
 	@test -x .venv-bench/bin/pip || $(PY) -m venv .venv-bench
-	@.venv-bench/bin/pip install -q -r requirements-bench.txt
+	@.venv-bench/bin/pip install -q --require-hashes -r requirements-bench.txt
 	@touch $@
 
 test: setup lint
@@ -56,3 +56,26 @@ test: setup lint
 	@$(PY) manage.py makemigrations --check --dry-run
 	@$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	@.venv/bin/pytest $(PYTEST_ARGS)
+
+# The locks: requirements*.txt pin every package, transitive ones included, with its hashes
+# (setup.sh and the bench venv install them with --require-hashes), regenerated here from the
+# hand-edited requirements*.in by pip-tools in a throwaway virtualenv, for Python 3.11 (Debian
+# 12's). The dev lock is compiled against the runtime lock (-c requirements.txt), so the two agree.
+# A version already locked stays while its .in file allows it; `make lock LOCK_ARGS=--upgrade`
+# (or `LOCK_ARGS="--upgrade-package NAME"`) moves to the newest allowed.
+LOCK_TOOLS := pip==26.3 pip-tools==7.7.0
+LOCK_PYTHON ?= python3
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+
+.PHONY: lock
+lock:
+	@$(LOCK_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+	  { echo "error: the locks are for Python 3.11; set LOCK_PYTHON to one" >&2; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(LOCK_PYTHON) -m venv "$$tmp/venv"; \
+	  "$$tmp/venv/bin/pip" install -q --disable-pip-version-check $(LOCK_TOOLS); \
+	  export CUSTOM_COMPILE_COMMAND="make lock"; \
+	  for name in requirements requirements-dev requirements-bench; do \
+	    echo "==> $$name.txt"; \
+	    "$$tmp/venv/bin/pip-compile" $(LOCK_FLAGS) $(LOCK_ARGS) -o $$name.txt $$name.in; \
+	  done

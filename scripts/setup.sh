@@ -56,13 +56,16 @@ ensure_venv() {
       "$py" -m venv "$VENV"
     fi
   fi
-  # Reinstall only when a requirements file changed since the last install.
+  # Reinstall only when a lock file changed since the last install. The locks (written by
+  # `make lock` from requirements*.in) pin every package, transitive ones included, with its
+  # hashes; requirements-dev.txt holds the runtime lock's versions plus the development tools.
+  # --require-hashes: pip installs nothing that is not in the lock, byte for byte.
   local stamp="$VENV/.requirements.sha" want
   want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing Python packages"
     "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
-    "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+    "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes -r requirements-dev.txt
     echo "$want" >"$stamp"
   fi
 }
