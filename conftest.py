@@ -25,7 +25,12 @@ from members.models import Organization
 from members.tests.factories import OrganizationFactory, UserFactory, make_key
 
 ROOT = Path(__file__).resolve().parent
-TEST_REDIS_DB = os.environ.get("TEST_REDIS_DB", "15")
+# With pytest-xdist each worker takes the next database down (gw0: 15, gw1: 14, ...), so one
+# worker's Celery processes never consume another's messages.
+TEST_REDIS_DB = str(
+    int(os.environ.get("TEST_REDIS_DB", "15"))
+    - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+)
 
 
 def pytest_configure(config) -> None:
@@ -47,6 +52,31 @@ def pytest_configure(config) -> None:
     settings.CELERY_BROKER_URL = settings.REDIS_URL
     app.conf.broker_url = settings.REDIS_URL
     os.environ["REDIS_URL"] = settings.REDIS_URL
+
+
+# Content-Security-Policy figures of the browser tests (hub/tests/browser/conftest.py), summed
+# over the processes that ran them and printed at the end of the run.
+CSP_COUNTS = {"pages": 0, "events": 0, "console": 0}
+
+
+def add_csp_counts(counts: dict) -> None:
+    for name, value in counts.items():
+        CSP_COUNTS[name] += value
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist: a worker finished; add its browser tests' CSP counts."""
+    add_csp_counts(getattr(node, "workeroutput", {}).get("csp", {}))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if CSP_COUNTS["pages"]:
+        terminalreporter.write_line(
+            f"Content-Security-Policy in the browser tests: {CSP_COUNTS['pages']} page "
+            f"load(s), {CSP_COUNTS['events']} violation event(s), "
+            f"{CSP_COUNTS['console']} violation message(s) in the console"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -36,8 +36,10 @@ class Event(models.Model):
     the change itself. Redis only carries "look at event N"; if the message is lost (broker
     down at commit, worker killed), the beat sweeper finds the row still unprocessed.
 
-    It lives in `hub` because both `members` (agreement events) and `reports` (report events)
-    write it, and `members` must not import `reports`. `reports.tasks` fans it out.
+    It lives in `hub` because `members` (agreement events), `reports` (report events) and
+    `enforcement` (blocking-order events) all write it, and `members` must not import
+    `reports`. `reports.tasks.process_event` fans it out (`reports.notify`, with the handler
+    `enforcement` registers for its own types).
     """
 
     class Type(models.TextChoices):

@@ -220,15 +220,6 @@ def invitation_link(user: User) -> str:
     )
 
 
-def user_set_role(*, actor: Actor, user: User, role: str) -> None:
-    if role not in User.Role.values:
-        raise ValidationError({"role": _choose_among(User.Role.values)})
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(role=role)
-        user.role = role
-        audit(actor=actor, action="user.role_changed", obj=user, data={"role": role})
-
-
 def user_deactivate(*, actor: Actor, user: User) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)

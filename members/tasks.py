@@ -5,11 +5,11 @@ from . import services
 
 @shared_task(ignore_result=True, time_limit=120)
 def expire_agreements() -> int:
-    """Daily: mark agreements past their last day as expired (idempotent)."""
+    """Hourly (beat): mark agreements past their last day as expired (idempotent)."""
     return services.agreements_expire_due()
 
 
 @shared_task(ignore_result=True, time_limit=120)
 def announce_expiring_agreements() -> int:
-    """Daily: tell parties of agreements that end within 14 days (once per agreement)."""
+    """Hourly (beat): tell parties of agreements that end within 14 days (once per agreement)."""
     return services.agreements_announce_expiry()

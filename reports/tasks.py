@@ -1,5 +1,7 @@
-"""Workers: thin tasks over `reports.dedup` and `reports.notify`. Ids in, rows re-fetched,
-safe to run twice; the rows (events, deliveries) are the truth and Redis only the transport."""
+"""Workers over `reports.dedup` and `reports.notify`: ids in, rows re-fetched, safe to run twice;
+the rows (events, deliveries) are the truth and Redis only the transport. `deliver_webhook`
+still holds the retry, disable and e-mail rules itself (to move into a service with the
+notifications app)."""
 
 from __future__ import annotations
 

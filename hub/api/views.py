@@ -1,5 +1,6 @@
-"""Bases for every API view: authentication, scopes and problem JSON come from settings;
-these add what a list/retrieve endpoint needs so that no endpoint re-invents it."""
+"""A base for the API's read-only resources: authentication, scopes and problem JSON come from
+settings; this adds the scoped queryset a list/retrieve endpoint needs. (Not every viewset
+derives from it yet: issue "one room per concern".)"""
 
 from rest_framework import viewsets
 

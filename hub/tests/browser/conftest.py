@@ -155,13 +155,21 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         pytest.fail(f"Content-Security-Policy:\n{problems}", pytrace=False)
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    if CSPWatch.pages_checked:
-        terminalreporter.write_line(
-            f"Content-Security-Policy in the browser tests: {CSPWatch.pages_checked} page "
-            f"load(s), {CSPWatch.events_seen} violation event(s), "
-            f"{CSPWatch.console_reports_seen} violation message(s) in the console"
-        )
+def pytest_sessionfinish(session) -> None:
+    """Hands this process's CSP counts to the root conftest's summary: directly, or through
+    pytest-xdist's worker output when the suite runs on several workers."""
+    counts = {
+        "pages": CSPWatch.pages_checked,
+        "events": CSPWatch.events_seen,
+        "console": CSPWatch.console_reports_seen,
+    }
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["csp"] = counts
+    else:
+        from conftest import add_csp_counts
+
+        add_csp_counts(counts)
 
 
 @pytest.fixture
