@@ -134,26 +134,6 @@ def blocklist_etag(isp: Organization, version: datetime, variant: str) -> str:
     return f'"{digest[:32]}"'
 
 
-def blocklist_serial(isp: Organization, version: datetime) -> int:
-    """A serial that increases with every new version served to `isp` (see BlocklistSerial)."""
-    from .feeds import rpz_serial
-    from .models import BlocklistSerial
-
-    serial = rpz_serial(version)
-    with transaction.atomic():
-        # Two first fetches at once must not both insert: insert-or-nothing, then lock the row.
-        BlocklistSerial.objects.bulk_create(
-            [BlocklistSerial(isp=isp, version=version, serial=serial)], ignore_conflicts=True
-        )
-        state = BlocklistSerial.objects.select_for_update().get(isp=isp)
-        if state.version >= version:
-            return state.serial
-        state.serial = max(serial, state.serial + 1)
-        state.version = version
-        state.save(update_fields=["serial", "version"])
-        return state.serial
-
-
 def zone_origin(isp: Organization) -> str:
     """`<slug>.<BLOCKLIST_RPZ_ORIGIN>`; a slug is a valid DNS label once stripped of what a
     slug allows and a label does not (underscores, a leading or trailing hyphen)."""

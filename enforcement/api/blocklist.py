@@ -18,12 +18,11 @@ from rest_framework.views import APIView
 
 from members.models import Organization
 
-from .. import feeds
+from .. import feeds, services
 from ..selectors import (
     blocklist_delta,
     blocklist_entries,
     blocklist_etag,
-    blocklist_serial,
     blocklist_version,
     feed_read_moment,
     zone_origin,
@@ -166,6 +165,6 @@ class BlocklistView(APIView):
             return feeds.render_rpz(
                 entries,
                 origin=zone_origin(isp),
-                serial=blocklist_serial(isp, version),
+                serial=services.blocklist_serial_next(isp, version),
             )
         return json.dumps(feeds.render_json(entries, isp=isp.slug, as_of=as_of))

@@ -202,7 +202,7 @@ def test_the_blocklist_needs_a_key(db):
 
 
 def test_two_versions_within_one_second_still_get_increasing_rpz_serials(coparty):
-    from ..selectors import blocklist_serial
+    from ..services import blocklist_serial_next as blocklist_serial
 
     second = timezone.now().replace(microsecond=100)
     first = blocklist_serial(coparty, second)
