@@ -11,213 +11,97 @@ count).
 Each section is one query (or two: a list and its count), aggregated by PostgreSQL: the page
 costs the same number of queries whatever the size of the coalition. Results are plain
 dataclasses; the charts (`hub.charts`) and the template only read them.
+
+The dataclasses and countdown words are in `hub.dashboard_shapes`, the chart figures in
+`hub.dashboard_figures`; both are re-exported from here.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
-from django.db.models import (
-    Aggregate,
-    Count,
-    DateField,
-    Exists,
-    F,
-    FloatField,
-    Func,
-    Max,
-    OuterRef,
-    Prefetch,
-    Q,
-    Subquery,
-)
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
 
 from enforcement.models import Compliance
 from enforcement.selectors import visible_orders
-from hub.vocabulary import Category
 from members.models import Agreement, Organization, User
 from reports.models import Indicator, Report
-from reports.selectors import reader_clusters, visible_notifications, visible_targets
+from reports.selectors import visible_notifications, visible_targets
 
+from .dashboard_figures import (
+    TOP_CLUSTERS,
+    WEEKS,
+    Median,
+    time_to_action,
+    top_clusters,
+    week_starts,
+    weekly_categories,
+)
+from .dashboard_shapes import (
+    ActionWeek,
+    AgreementRow,
+    ClusterBar,
+    Countdown,
+    Dashboard,
+    LiveReport,
+    OrderRow,
+    ReportRow,
+    TargetRow,
+    WeeklyCategories,
+    _due,
+    _ends,
+    _starts,
+    duration_text,
+)
 from .models import Visit
 
+# The public names, those of the sibling modules included.
+__all__ = [
+    "EXPIRY_WINDOW_DAYS",
+    "FIRST_VISIT_WINDOW",
+    "LIST_SIZE",
+    "OPEN_ANSWERS",
+    "ORDER_KINDS",
+    "SETTLED",
+    "TOP_CLUSTERS",
+    "WEEKS",
+    "ActionWeek",
+    "AgreementRow",
+    "ClusterBar",
+    "Countdown",
+    "Dashboard",
+    "LiveReport",
+    "Median",
+    "OrderRow",
+    "ReportRow",
+    "TargetRow",
+    "WeeklyCategories",
+    "corroborated_targets",
+    "dashboard_for",
+    "duration_text",
+    "expiring_agreements",
+    "last_visit",
+    "live_reports",
+    "my_reports",
+    "new_reports",
+    "orders_waiting",
+    "record_visit",
+    "time_to_action",
+    "top_clusters",
+    "week_starts",
+    "weekly_categories",
+]
+
 LIST_SIZE = 8
-WEEKS = 12
 FIRST_VISIT_WINDOW = datetime.timedelta(days=7)
 EXPIRY_WINDOW_DAYS = 30
-TOP_CLUSTERS = 5
 # A report in one of these states needs nobody's attention, live window or not.
 SETTLED = (Report.Status.RESOLVED, Report.Status.WITHDRAWN)
 OPEN_ANSWERS = (Compliance.State.NOTIFIED, Compliance.State.ACKNOWLEDGED)
 ORDER_KINDS = frozenset(
     {Organization.Kind.TELCO, Organization.Kind.REGULATOR, Organization.Kind.LAW_ENFORCEMENT}
 )
-
-
-# ---------------------------------------------------------------------------- shapes
-
-
-@dataclass(frozen=True)
-class Countdown:
-    at: datetime.datetime
-    text: str
-    late: bool = False
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    pk: int
-    title: str
-    category: str
-    tlp_label: str
-    status: str
-    status_label: str
-    created_at: datetime.datetime
-    ours: bool
-    reporter: str | None  # None where the agreements withhold the reporter's identity
-
-
-@dataclass(frozen=True)
-class LiveReport:
-    report: ReportRow
-    live_from: datetime.datetime | None
-    live_until: datetime.datetime | None
-    started: bool
-    countdown: Countdown | None  # to the end, or to the start when it has not begun
-
-
-@dataclass(frozen=True)
-class TargetRow:
-    uid: str  # the public id (never the internal key)
-    kind: str
-    value: str
-    report_count: int
-    reporter_count: int
-    reported_by_us: bool
-
-
-@dataclass(frozen=True)
-class AgreementRow:
-    pk: int
-    title: str
-    expires_on: datetime.date
-    days_left: int
-    other_parties: list[str]
-
-
-@dataclass(frozen=True)
-class OrderRow:
-    pk: int
-    reference: str
-    issuer: str
-    issued_by_us: bool
-    deadline: datetime.datetime
-    countdown: Countdown
-    # The issuer waits on every addressed ISP; an ISP on its own answer.
-    open_answers: int
-    answers: int
-    our_state: str | None
-    our_state_label: str | None
-
-
-@dataclass(frozen=True)
-class WeeklyCategories:
-    """Reports the organisation may see, per week of creation and category."""
-
-    weeks: list[datetime.date]  # Mondays, oldest first
-    categories: list[tuple[str, str]]  # (value, label) of the categories with any report
-    counts: dict[tuple[datetime.date, str], int]
-
-    def count(self, week: datetime.date, category: str) -> int:
-        return self.counts.get((week, category), 0)
-
-    def week_total(self, week: datetime.date) -> int:
-        return sum(n for (w, _c), n in self.counts.items() if w == week)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass(frozen=True)
-class ActionWeek:
-    """Reports first acted on (a blocking order citing them was issued) in one week."""
-
-    week: datetime.date
-    reports: int
-    median_seconds: float | None
-
-
-@dataclass(frozen=True)
-class ClusterBar:
-    key: str  # the public id of its first target (reports.selectors.ReaderCluster.key)
-    label: str  # the value of its most-reported target the organisation may see
-    targets: int  # how many of its targets the organisation may see
-
-
-@dataclass
-class Dashboard:
-    org: Organization
-    now: datetime.datetime
-    since: datetime.datetime
-    first_visit: bool
-    new_reports: list[ReportRow]
-    new_count: int
-    unread: int
-    live: list[LiveReport]
-    mine: list[ReportRow]
-    my_status_counts: list[tuple[str, str, int]]  # (status, label, count)
-    corroborated: list[TargetRow]
-    expiring: list[AgreementRow]
-    shows_orders: bool
-    orders: list[OrderRow]
-    more_orders: bool
-    weekly: WeeklyCategories
-    actions: list[ActionWeek]
-    clusters: list[ClusterBar]
-
-
-# ---------------------------------------------------------------------------- words
-
-
-def duration_text(seconds: float) -> str:
-    """How long, in the words of a countdown: "34 min", "2 h 5 min", "3 days"."""
-    s = max(0, int(seconds))
-    if s < 60:
-        return gettext("under a minute")
-    if s < 90 * 60:
-        return gettext("%(minutes)d min") % {"minutes": s // 60}
-    if s < 48 * 3600:
-        hours, minutes = divmod(s // 60, 60)
-        if minutes:
-            return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-        return gettext("%(hours)d h") % {"hours": hours}
-    days = s // 86400
-    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
-
-
-def _ends(until: datetime.datetime, now: datetime.datetime) -> Countdown:
-    left = duration_text((until - now).total_seconds())
-    return Countdown(at=until, text=gettext("ends in %(duration)s") % {"duration": left})
-
-
-def _starts(start: datetime.datetime, now: datetime.datetime) -> Countdown:
-    left = duration_text((start - now).total_seconds())
-    return Countdown(at=start, text=gettext("starts in %(duration)s") % {"duration": left})
-
-
-def _due(deadline: datetime.datetime, now: datetime.datetime) -> Countdown:
-    seconds = (deadline - now).total_seconds()
-    if seconds < 0:
-        text = gettext("overdue by %(duration)s") % {"duration": duration_text(-seconds)}
-        return Countdown(at=deadline, text=text, late=True)
-    return Countdown(
-        at=deadline, text=gettext("due in %(duration)s") % {"duration": duration_text(seconds)}
-    )
 
 
 # ---------------------------------------------------------------------------- the visit
@@ -393,106 +277,6 @@ def orders_waiting(org: Organization, now: datetime.datetime) -> tuple[list[Orde
             )
         )
     return rows, len(orders) > LIST_SIZE
-
-
-# ---------------------------------------------------------------------------- chart figures
-
-
-def week_starts(now: datetime.datetime, weeks: int = WEEKS) -> list[datetime.date]:
-    """The Mondays of the last `weeks` weeks (this one included), in the current time zone:
-    the buckets of PostgreSQL's `date_trunc('week', ...)`."""
-    today = timezone.localtime(now).date()
-    monday = today - datetime.timedelta(days=today.weekday())
-    return [monday - datetime.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def _week(expression) -> TruncWeek:
-    return TruncWeek(expression, output_field=DateField())
-
-
-def weekly_categories(org: Organization, weeks: list[datetime.date]) -> WeeklyCategories:
-    rows = (
-        Report.objects.visible_to(org)
-        .filter(created_at__gte=_start_of(weeks[0]))
-        .annotate(week=_week("created_at"))
-        .values_list("week", "category")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    shown = set(weeks)
-    counts = {(week, category): n for week, category, n in rows if week in shown}
-    present = {category for _week_, category in counts}
-    return WeeklyCategories(
-        weeks=weeks,
-        categories=[(c.value, c.label) for c in Category if c.value in present],
-        counts=counts,
-    )
-
-
-class Median(Aggregate):
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-class _EpochSeconds(Func):
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
-    output_field = FloatField()
-
-
-def time_to_action(
-    org: Organization, weeks: list[datetime.date], now: datetime.datetime
-) -> list[ActionWeek]:
-    """Per week of action, the median time from a report's creation to the first blocking
-    order citing it: among reports `org` may see, and orders `org` may see — an order's
-    existence and date are the issuer's and its addressees' (docs/contract.md, "Blocking
-    orders"), so
-    an order outside `visible_orders` does not count, not even in a median."""
-    first_order = (
-        visible_orders(org, now)
-        .filter(reports=OuterRef("pk"), issued_at__lte=now, withdrawn_at__isnull=True)
-        .order_by("issued_at")
-        .values("issued_at")[:1]
-    )
-    rows = (
-        Report.objects.visible_to(org)
-        .annotate(acted_at=Subquery(first_order))
-        .filter(acted_at__gte=_start_of(weeks[0]))
-        .annotate(week=_week("acted_at"))
-        .values_list("week")
-        .annotate(
-            n=Count("pk"),
-            median=Median(_EpochSeconds(F("acted_at") - F("created_at"))),
-        )
-        .order_by()
-    )
-    found = {week: (n, median) for week, n, median in rows}
-    return [
-        ActionWeek(
-            week=w,
-            reports=found.get(w, (0, None))[0],
-            median_seconds=max(0.0, found[w][1]) if w in found else None,
-        )
-        for w in weeks
-    ]
-
-
-def top_clusters(org: Organization, limit: int = TOP_CLUSTERS) -> list[ClusterBar]:
-    """Clusters with the most targets `org` may see, as `org` sees them (two targets at least,
-    linked only through what it may see: `reports.selectors.reader_clusters`), each named by
-    its target with the most reports `org` may see."""
-    bars = []
-    for cluster in reader_clusters(org)[:limit]:
-        counts = cluster.report_counts
-        label = min(cluster.targets, key=lambda t, counts=counts: (-counts[t.pk], t.value))
-        bars.append(
-            ClusterBar(key=str(cluster.key.uid), label=label.value, targets=len(cluster.targets))
-        )
-    return bars
 
 
 # ---------------------------------------------------------------------------- the page
