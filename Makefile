@@ -60,6 +60,7 @@ test: setup lint
 	@$(PY) manage.py check --fail-level WARNING
 	@$(PY) manage.py makemigrations --check --dry-run
 	@$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	@.venv/bin/lint-imports --no-cache
 	@.venv/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The locks: requirements*.txt pin every package, transitive ones included, with its hashes

@@ -90,7 +90,7 @@ def _two_factor_only_where_tested(request, settings) -> None:
 
 @pytest.fixture(autouse=True)
 def _api_rate_limits_off(settings) -> None:
-    """The API's rate limits (hub/api/throttling.py) are off in tests: a test that counts a
+    """The API's rate limits (kernel/api/throttling.py) are off in tests: a test that counts a
     view's queries counts the view's, not the throttles'. hub/tests/test_ratelimit.py turns
     them on where it tests them."""
     settings.API_RATE_LIMIT_PER_KEY = "off"

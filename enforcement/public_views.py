@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hub import ratelimit
-from hub.fragments import render_page_or_part
+from kernel import ratelimit
+from kernel.fragments import render_page_or_part
 from reports.indicators import MAX_INPUT_LENGTH, IndicatorError
 
 from . import unblock
@@ -259,7 +259,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    # Counted in the cache every web worker shares (hub.ratelimit): a per-process count would
+    # Counted in the cache every web worker shares (kernel.ratelimit): a per-process count would
     # let one address send the limit once to each worker.
     rate = ratelimit.Rate(count=UNBLOCK_REQUESTS_PER_HOUR, seconds=THROTTLE_WINDOW)
     return not ratelimit.hit("unblock", ratelimit.client_address(request), rate).allowed

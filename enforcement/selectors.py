@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 
-from hub.locks import Lock
+from kernel.locks import Lock
 from members.models import Organization
 from reports.models import Report
 

@@ -20,7 +20,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from enforcement.selectors import visible_orders
-from hub.vocabulary import Category
+from kernel.vocabulary import Category
 from members.models import Organization
 from reports.models import Report
 from reports.selectors import reader_clusters

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import models, transaction
 
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members.models import APIKey, Organization, Scope, User, hash_api_key
 
 DEMO_PASSWORD = "atalaya-demo"

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # django-csp: its system checks catch a policy written in the pre-4.0 form.
     "csp",
+    "kernel",
     "hub",
     "members",
     "reports",
@@ -88,8 +89,8 @@ MIDDLEWARE = [
     # below answers by itself included (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     # Before anything reads the request: NUL bytes and oversized API bodies answered 4xx; a
-    # database outage met by anything below answered 503 (hub/middleware.py).
-    "hub.middleware.BadInputMiddleware",
+    # database outage met by anything below answered 503 (kernel/middleware.py).
+    "kernel.middleware.BadInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,11 +220,11 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
-    # "ratelimit": the API's and the public unblock form's rate-limit counts (hub/ratelimit.py),
+    # "ratelimit": the API's and the public unblock form's rate-limit counts (kernel/ratelimit.py),
     # shared by every web worker for the same reason; its incr loses no concurrent hit. Table
     # made by hub migration 0007. Entries expire with their window (a day at most).
     "ratelimit": {
-        "BACKEND": "hub.ratelimit.CounterCache",
+        "BACKEND": "kernel.ratelimit.CounterCache",
         "LOCATION": "hub_ratelimit_cache",
         "TIMEOUT": 86_400,
         "OPTIONS": {"MAX_ENTRIES": 100_000},
@@ -268,19 +269,19 @@ REST_FRAMEWORK = {
         "members.authentication.TwoFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["members.permissions.HasScope"],
-    "DEFAULT_PAGINATION_CLASS": "hub.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "kernel.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # drf-spectacular, plus what the shared plumbing answers (problem JSON, Idempotency-Key).
-    "DEFAULT_SCHEMA_CLASS": "hub.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "hub.api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "kernel.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "kernel.api.problems.problem_exception_handler",
     # Per API key and per client address (API_RATE_LIMIT_* below); 429 problem JSON.
     "DEFAULT_THROTTLE_CLASSES": [
-        "hub.api.throttling.APIKeyRateThrottle",
-        "hub.api.throttling.AddressRateThrottle",
+        "kernel.api.throttling.APIKeyRateThrottle",
+        "kernel.api.throttling.AddressRateThrottle",
     ],
     # DRF's JSON parser refusing absurd nesting (a RecursionError would be a 500).
     "DEFAULT_PARSER_CLASSES": [
-        "hub.api.parsers.JSONParser",
+        "kernel.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -302,7 +303,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "CategoryEnum": "hub.vocabulary.Category",
+        "CategoryEnum": "kernel.vocabulary.Category",
         "TargetKindEnum": "reports.models.core.IndicatorKind",
     },
 }
@@ -360,7 +361,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
 }
-# API rate limits (hub/api/throttling.py): "<count>/<second|minute|hour|day>", or "off".
+# API rate limits (kernel/api/throttling.py): "<count>/<second|minute|hour|day>", or "off".
 # Generous: an integrator submitting in bulk or polling feeds stays far below them; they stop a
 # runaway client before it takes the workers from everyone else.
 API_RATE_LIMIT_PER_KEY = env.str("API_RATE_LIMIT_PER_KEY", default="3000/minute")

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import dashboard_views, fragments, i18n_views, search_views, views
+from . import dashboard_views, i18n_views, search_views, views
 from .api.docs import api_docs
 
 api_v1 = [
@@ -17,7 +17,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", i18n_views.set_language, name="set_language"),
     path("search/", search_views.search_page, name="search"),
-    path("fragments/unread/", fragments.unread_badge, name="unread_badge"),
+    path("fragments/unread/", views.unread_badge, name="unread_badge"),
     path("accounts/", include("members.account_urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

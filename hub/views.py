@@ -1,10 +1,13 @@
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRefresh
 
-from hub.api.problems import problem_response
+from kernel.api.problems import problem_response
 
 from .health import health
 
@@ -35,3 +38,21 @@ def server_error(request):
     # Rendered without the request: context processors read the session and the user, which
     # may be what failed (the database).
     return HttpResponseServerError(render_to_string("500.html"))
+
+
+def unread_badge(request):
+    """The inbox's unread count in the navigation, polled every 30 s and fetched again on
+    `UNREAD_CHANGED` (the count comes from the `portal` context processor, through the access
+    policy)."""
+    if not request.user.is_authenticated:
+        # Signed out since the page was loaded (the session ended): htmx would follow the
+        # sign-in redirect and put the sign-in page in the badge. The page reloads instead, and
+        # its own redirect to sign in says why.
+        response = (
+            HttpResponseClientRefresh()
+            if request.htmx
+            else redirect_to_login(request.get_full_path())
+        )
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    return render(request, "hub/_unread_badge.html")

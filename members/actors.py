@@ -52,7 +52,7 @@ def audit_many(*, actor: Actor, action: str, objs: list) -> None:
     """One audit row per object, in one COPY (a bulk submission of 1,000 reports)."""
     from django.db import connection
 
-    from hub.bulk import copy_rows
+    from kernel.bulk import copy_rows
 
     now = timezone.now()
     empty = AuditEvent._meta.get_field("data").get_db_prep_save({}, connection)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from hub.models import Event, publish
-from hub.vocabulary import AGREEMENT_TLPS, Category
+from kernel.vocabulary import AGREEMENT_TLPS, Category
 
 from .actors import Actor, audit
 from .models import Agreement, AgreementParty, Organization

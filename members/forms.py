@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from hub.vocabulary import AGREEMENT_TLPS, TLP, Category
+from kernel.vocabulary import AGREEMENT_TLPS, TLP, Category
 
 from .models import Organization, Scope, User
 

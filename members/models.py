@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from hub.vocabulary import AGREEMENT_TLPS, TLP, Category
+from kernel.vocabulary import AGREEMENT_TLPS, TLP, Category
 
 from .querysets import AgreementQuerySet, APIKeyQuerySet, OrganizationQuerySet, UserManager
 

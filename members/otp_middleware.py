@@ -5,7 +5,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 
-from hub.api.problems import problem_response
+from kernel.api.problems import problem_response
 
 from .account_services import has_two_factor, second_factor_owed
 from .authentication import SECOND_FACTOR_OWED, offers_bearer

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from hub.vocabulary import TLP, Category
+from kernel.vocabulary import TLP, Category
 
 from .models import Agreement
 

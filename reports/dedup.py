@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from hub.locks import Lock, xact_lock
 from hub.models import Event, publish
+from kernel.locks import Lock, xact_lock
 
 from . import clustering
 from .models import Cluster, ClusterSuggestion, Indicator, Report, Target, TargetLink

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from hub.vocabulary import TLP, Category
+from kernel.vocabulary import TLP, Category
 from members.forms import CountryCodesField, WordListField
 from members.models import Agreement, Organization
 
@@ -32,7 +32,7 @@ KIND_LABELS: dict[str, str] = {
     "watermark_id": _("Watermark id"),
 }
 
-# The portal's words for the categories of hub.vocabulary, whose labels stay English: they are
+# The portal's words for the categories of kernel.vocabulary, whose labels stay English: they are
 # also the API's enum and the choices of members' models (translating them there would churn
 # migrations of apps that merely share the vocabulary).
 CATEGORY_LABELS: dict[str, str] = {

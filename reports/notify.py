@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from hub.models import Event
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members.mail import Compose, send_to_each_in_own_language, subject_line
 from members.models import Agreement, Organization, User
 

@@ -31,7 +31,7 @@ from django.db import models
 from django.db.models import BooleanField, Expression, F
 from django.utils import timezone
 
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members.models import Agreement, AgreementParty, Organization
 
 SHARED_UNDER_AGREEMENTS = (TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)

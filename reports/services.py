@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.bulk import copy_objects, copy_rows, reserve_ids
 from hub.models import Event, publish
-from hub.vocabulary import TLP
+from kernel.bulk import copy_objects, copy_rows, reserve_ids
+from kernel.vocabulary import TLP
 from members.models import Agreement, Organization
 from members.services import Actor, audit, audit_many
 
@@ -122,7 +122,7 @@ def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
         reports = [_build(owner=owner, actor=actor, data=d, now=now) for d in items]
         for report, pk in zip(reports, reserve_ids(Report, len(reports)), strict=True):
             report.pk = pk
-        # COPY rather than INSERT: see hub.bulk. Every constraint is still checked per row.
+        # COPY rather than INSERT: see kernel.bulk. Every constraint is still checked per row.
         copy_objects(reports)
         copy_rows(
             Indicator,

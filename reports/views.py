@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from hub.fragments import UNREAD_CHANGED, render_page_or_part
+from kernel.fragments import UNREAD_CHANGED, render_page_or_part
 from members.models import Agreement, Organization, Scope
 from members.selectors import AgreementTerms, agreement_terms
 from members.services import Actor

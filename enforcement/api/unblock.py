@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from hub.api.idempotency import idempotent
-from hub.api.problems import Conflict
+from kernel.api.problems import Conflict
 from members.services import Actor
 
 from .. import unblock

@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from hub.api.idempotency import idempotent
-from hub.api.problems import Conflict
+from kernel.api.problems import Conflict
 from members.services import Actor
 
 from .. import services

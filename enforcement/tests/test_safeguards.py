@@ -29,7 +29,7 @@ from enforcement.safeguards import (
     target_warnings,
     warnings_for,
 )
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from reports import clustering, dedup
 from reports.indicators import normalise
 from reports.tests.factories import report_by

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from hub.fragments import render_page_or_part
+from kernel.fragments import render_page_or_part
 from members.models import Organization
 from members.services import Actor
 

@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from hub.models import IdempotencyRecord
+from kernel.api.schema import IDEMPOTENCY_HEADER, IDEMPOTENT_MARK
 
-HEADER = "Idempotency-Key"
+HEADER = IDEMPOTENCY_HEADER
 RETENTION = timedelta(hours=24)
 # Rows deleted per statement by `purge_expired`: short transactions, however large the backlog.
 PURGE_BATCH = 5000
@@ -100,4 +101,5 @@ def idempotent(view_method):
             return _replay(record, fingerprint)
         return response
 
+    setattr(wrapper, IDEMPOTENT_MARK, True)
     return wrapper

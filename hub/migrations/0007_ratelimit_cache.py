@@ -1,4 +1,4 @@
-"""The table of the "ratelimit" cache (settings.CACHES; hub/ratelimit.py).
+"""The table of the "ratelimit" cache (settings.CACHES; kernel/ratelimit.py).
 
 Created here so that `migrate` is all a deployment runs; `createcachetable` skips a table that
 exists, and the test runner's own call to it finds this one."""

@@ -384,7 +384,7 @@ def _contrast(a: str, b: str) -> float:
 
 
 def test_every_chart_colour_stands_out_from_the_page():
-    from hub.vocabulary import Category
+    from kernel.vocabulary import Category
 
     assert set(charts.CATEGORY_COLOURS) == set(Category.values)
     for colour in [*charts.CATEGORY_COLOURS.values(), charts.BAR_COLOUR, charts.MUTED]:

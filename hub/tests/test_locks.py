@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from enforcement.selectors import feed_read_moment
-from hub.locks import Lock, xact_lock
+from kernel.locks import Lock, xact_lock
 
 
 def test_every_lock_has_a_key_of_its_own():

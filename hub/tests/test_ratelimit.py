@@ -16,9 +16,9 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from conftest import ROOT
-from hub import ratelimit
 from hub import settings as hub_settings
-from hub.ratelimit import Rate
+from kernel import ratelimit
+from kernel.ratelimit import Rate
 from members.tests.factories import make_key
 
 API = "/api/v1/organizations/"
@@ -131,7 +131,7 @@ def _hits_in_another_process(scope: str, who: str, n: int, rate: Rate) -> list[b
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
     code = (
         "import django, json; django.setup()\n"
-        "from hub import ratelimit\n"
+        "from kernel import ratelimit\n"
         f"rate = ratelimit.Rate({rate.count}, {rate.seconds})\n"
         f"hits = [ratelimit.hit({scope!r}, {who!r}, rate).allowed for _ in range({n})]\n"
         "print(json.dumps(hits))\n"

@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from enforcement import unblock
 from enforcement.tests.factories import as_actor, order_by
 from hub.models import Event
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members.tests.factories import OrganizationFactory, make_key
 from reports import services as report_services
 from reports.models import ClusterSuggestion, Notification, Report, Target, WebhookEndpoint
@@ -273,7 +273,7 @@ def test_every_operation_answers_as_documented(world, live_server, capsys):
 
 
 def test_the_schema_documents_the_shared_plumbing():
-    """What hub.api.schema adds, read from the generated schema (no server needed)."""
+    """What kernel.api.schema adds, read from the generated schema (no server needed)."""
     from drf_spectacular.generators import SchemaGenerator
 
     from hub.api.idempotency import HEADER

@@ -9,10 +9,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hub.api.fields import TLPField
 from hub.api.idempotency import idempotent
-from hub.api.problems import Conflict
-from hub.vocabulary import AGREEMENT_TLPS, Category
+from kernel.api.fields import TLPField
+from kernel.api.problems import Conflict
+from kernel.vocabulary import AGREEMENT_TLPS, Category
 
 from .. import services
 from ..models import Agreement, AgreementParty, Organization

@@ -1,7 +1,7 @@
 import django_filters
 
-from hub.api.pagination import CursorPagination
-from hub.api.views import ReadOnlyViewSet
+from kernel.api.pagination import CursorPagination
+from kernel.api.views import ReadOnlyViewSet
 
 from ..models import Organization
 from .serializers import OrganizationSerializer

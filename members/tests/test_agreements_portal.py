@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members import services
 from members.models import Agreement, AuditEvent, Organization, User
 from members.services import Actor

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
 from django_filters.fields import IsoDateTimeField
 
-from hub.vocabulary import TLP, Category
+from kernel.vocabulary import TLP, Category
 
 from ..models import Indicator, Report
 

@@ -8,8 +8,8 @@ import datetime
 
 from rest_framework import serializers
 
-from hub.api.fields import TLPField
-from hub.vocabulary import TLP
+from kernel.api.fields import TLPField
+from kernel.vocabulary import TLP
 
 from ..models import Evidence, Report
 

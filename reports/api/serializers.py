@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_countries import countries
 from rest_framework import serializers
 
-from hub.api.fields import TLPField
-from hub.vocabulary import TLP, Category
+from kernel.api.fields import TLPField
+from kernel.vocabulary import TLP, Category
 from members.models import Agreement, Organization
 
 from .. import indicators as ind

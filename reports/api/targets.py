@@ -11,8 +11,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hub.api.pagination import CursorPagination
-from hub.api.views import ReadOnlyViewSet
+from kernel.api.pagination import CursorPagination
+from kernel.api.views import ReadOnlyViewSet
 
 from .. import dedup, services
 from ..models import Notification, Target

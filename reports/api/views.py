@@ -9,8 +9,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from hub.api.idempotency import idempotent
-from hub.api.problems import flatten_errors
-from hub.api.schema import ProblemFieldErrorSerializer
+from kernel.api.problems import flatten_errors
+from kernel.api.schema import ProblemFieldErrorSerializer
 from members.services import Actor
 
 from .. import services

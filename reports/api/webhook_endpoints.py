@@ -10,8 +10,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hub.api.pagination import CursorPagination
 from hub.models import Event
+from kernel.api.pagination import CursorPagination
 from members.services import Actor, audit
 
 from .. import webhooks

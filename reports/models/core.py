@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hub.vocabulary import TLP, Category
+from kernel.vocabulary import TLP, Category
 from members.models import Agreement, APIKey, Organization, User
 
 from ..indicators import KINDS

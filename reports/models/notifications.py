@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hub.models import Event
-from hub.vocabulary import Category
+from kernel.vocabulary import Category
 from members.models import Organization
 
 from .core import Report

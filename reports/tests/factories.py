@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members import services as member_services
 from members.models import Agreement, Organization
 from members.services import Actor

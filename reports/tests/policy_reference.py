@@ -38,7 +38,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# TLP ranks, as stored (hub.vocabulary.TLP); restated here so the model stands on its own.
+# TLP ranks, as stored (kernel.vocabulary.TLP); restated here so the model stands on its own.
 CLEAR, GREEN, AMBER, AMBER_STRICT, RED = 0, 1, 2, 3, 4
 SHARED_UNDER_AGREEMENTS = (GREEN, AMBER, AMBER_STRICT)
 

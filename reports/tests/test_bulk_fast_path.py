@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members.tests.factories import OrganizationFactory, make_key
 from reports.api.serializers import ReportWriteSerializer
 from reports.models import Report

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from hub.models import Event
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members.tests.factories import UserFactory
 from reports import services
 from reports.indicators import normalise

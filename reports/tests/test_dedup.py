@@ -3,7 +3,7 @@
 import pytest
 
 from hub.models import Event
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from reports import dedup
 from reports.models import Report, Target, TargetLink
 from reports.tests.factories import agreement_between, report_by

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from conftest import api_client_for
 from hub import dashboard, search
 from hub.models import Event
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members.models import Organization
 from members.tests.factories import OrganizationFactory, UserFactory
 from reports import notify

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.vocabulary import TLP, Category
+from kernel.vocabulary import TLP, Category
 from members.models import Agreement, AgreementParty, Organization
 from members.tests.factories import OrganizationFactory
 from reports.models import Report

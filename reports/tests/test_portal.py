@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hub.vocabulary import TLP, Category
+from kernel.vocabulary import TLP, Category
 from members import services as members_services
 from members.models import Agreement, Organization, User
 from members.services import Actor

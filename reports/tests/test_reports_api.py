@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import api_client_for
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 from members import services as member_services
 from members.services import Actor
 from reports.models import Indicator, Report, Target

@@ -1,5 +1,5 @@
 """API rate limits: per API key and per client address (REST_FRAMEWORK's
-DEFAULT_THROTTLE_CLASSES), counted in the shared "ratelimit" cache (hub.ratelimit).
+DEFAULT_THROTTLE_CLASSES), counted in the shared "ratelimit" cache (kernel.ratelimit).
 
 DRF's own UserRateThrottle keys on request.user.pk, and an API key's principal (KeyUser) has
 none, so every key would share one bucket; these key on the API key itself. A request over a
@@ -16,8 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
-from hub import ratelimit
-from members.authentication import KeyUser
+from kernel import ratelimit
 
 
 class _SharedRateThrottle(BaseThrottle):
@@ -51,8 +50,10 @@ class APIKeyRateThrottle(_SharedRateThrottle):
 
     def who(self, request) -> str | None:
         user = request.user
-        if isinstance(user, KeyUser):
-            return f"key{user.api_key.pk}"
+        # An API key's principal (members.authentication.KeyUser) carries its key.
+        api_key = getattr(user, "api_key", None)
+        if api_key is not None:
+            return f"key{api_key.pk}"
         if user is not None and user.is_authenticated:
             return f"user{user.pk}"
         return None

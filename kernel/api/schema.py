@@ -3,7 +3,7 @@
 Each view documents its own success answers; this adds what the plumbing shared by every view
 does, so that no view has to restate it and none can forget it:
 
-- the RFC 9457 problem answers of `hub.api.problems` (`application/problem+json`, with the
+- the RFC 9457 problem answers of `kernel.api.problems` (`application/problem+json`, with the
   field-level `errors` of a validation failure), for the statuses each operation can give;
 - the `Idempotency-Key` request header on the writes decorated with `hub.api.idempotency`;
 - request bodies as JSON: DRF's default form parsers also accept form data, but the API of
@@ -19,8 +19,6 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 
-from .idempotency import HEADER as IDEMPOTENCY_HEADER
-from .idempotency import idempotent
 from .problems import PROBLEM_CONTENT_TYPE
 
 
@@ -33,7 +31,7 @@ class ProblemFieldErrorSerializer(serializers.Serializer):
 
 
 class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details (hub/api/problems.py)."""
+    """RFC 9457 problem details (kernel/api/problems.py)."""
 
     type = serializers.CharField(
         help_text="`about:blank` (the status says it all) or `/api/problems/validation`."
@@ -66,14 +64,16 @@ PROBLEM_DESCRIPTIONS = {
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
-# The function `@idempotent` wraps every view method with: recognising it by its code object
-# keeps the decorator the single place that says which writes honour the header.
-_IDEMPOTENT_CODE = idempotent(lambda self, request: None).__code__
+# The request header of idempotent writes, and the mark their decorator
+# (`hub.api.idempotency.idempotent`) leaves on the view method: the decorator stays the single
+# place that says which writes honour the header, and the kernel need not import it.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENT_MARK = "honours_idempotency_key"
 
 
 def is_idempotent(method) -> bool:
     while method is not None:
-        if getattr(method, "__code__", None) is _IDEMPOTENT_CODE:
+        if getattr(method, IDEMPOTENT_MARK, False):
             return True
         method = getattr(method, "__wrapped__", None)
     return False
@@ -152,7 +152,7 @@ class AutoSchema(openapi.AutoSchema):
         takes_path = any(p.get("in") == "path" for p in parameters)
         writes = self.method in WRITE_METHODS
         # Every operation is authenticated (HasScope is the default permission), every one
-        # reads the database, and hub.middleware refuses a NUL byte in any path or query.
+        # reads the database, and kernel.middleware refuses a NUL byte in any path or query.
         statuses = [400, 401, 403, 503]
         # Detail paths, and lists: DRF's cursor pagination answers 404 to a forged cursor.
         if takes_path or any(p.get("name") == "cursor" for p in parameters):

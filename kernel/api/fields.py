@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from hub.vocabulary import TLP
+from kernel.vocabulary import TLP
 
 
 class TLPField(serializers.ChoiceField):

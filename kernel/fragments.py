@@ -3,11 +3,9 @@ helper the portal's views use to answer htmx with only the piece it swaps."""
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRefresh
 
 # What a response rendered by `render_page_or_part` depends on, besides the address.
 PART_VARY = ("HX-Request", "HX-Target")
@@ -40,21 +38,3 @@ def render_page_or_part(
     response = render(request, template, context, status=status)
     patch_vary_headers(response, PART_VARY)
     return response
-
-
-def unread_badge(request):
-    """The inbox's unread count in the navigation, polled every 30 s and fetched again on
-    `UNREAD_CHANGED` (the count comes from the `portal` context processor, through the access
-    policy)."""
-    if not request.user.is_authenticated:
-        # Signed out since the page was loaded (the session ended): htmx would follow the
-        # sign-in redirect and put the sign-in page in the badge. The page reloads instead, and
-        # its own redirect to sign in says why.
-        response = (
-            HttpResponseClientRefresh()
-            if request.htmx
-            else redirect_to_login(request.get_full_path())
-        )
-        patch_vary_headers(response, ("HX-Request",))
-        return response
-    return render(request, "hub/_unread_badge.html")

@@ -22,7 +22,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from hub.api.problems import RETRY_AFTER_SECONDS, ServiceUnavailable, problem_response
+from kernel.api.problems import RETRY_AFTER_SECONDS, ServiceUnavailable, problem_response
 
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 _MARK = "_hub_database_unavailable"
@@ -81,7 +81,7 @@ def _mark_database_unavailable(sender, request=None, **kwargs) -> None:
         setattr(request, _MARK, True)
 
 
-got_request_exception.connect(_mark_database_unavailable, dispatch_uid="hub.middleware.db_down")
+got_request_exception.connect(_mark_database_unavailable, dispatch_uid="kernel.middleware.db_down")
 
 
 class BadInputMiddleware:
