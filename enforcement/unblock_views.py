@@ -10,14 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from members.models import Organization, Scope
+from members.portal import may_write as _may_write
+from members.portal import member_org as _member_org
 from members.services import Actor
 
 from . import unblock
@@ -38,18 +39,6 @@ class AnswerForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-
-
-def _member_org(request: HttpRequest) -> Organization:
-    """Hub staff belong to no organisation and issue no order: these pages do not exist for
-    them."""
-    if request.user.organization_id is None:
-        raise Http404
-    return request.user.organization
-
-
-def _may_write(user) -> bool:
-    return Scope.WRITE in user.scopes
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import AgreementProposeForm, APIKeyForm, InviteForm
 from .models import Agreement, Organization
+from .portal import member_org as _member_org
 from .selectors import agreement_terms
 
 
@@ -122,14 +123,6 @@ def deactivate_user(request, pk: int):
 
 
 # --- agreements ------------------------------------------------------------------------------
-
-
-def _member_org(request) -> Organization:
-    """The signed-in member's organisation. Hub staff belong to none and administer agreements
-    in the secretariat area, so these pages are not theirs."""
-    if request.user.organization_id is None:
-        raise Http404
-    return request.user.organization
 
 
 def _agreements_of(org: Organization):

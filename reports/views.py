@@ -18,7 +18,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from kernel.fragments import UNREAD_CHANGED, render_page_or_part
-from members.models import Agreement, Organization, Scope
+from members.models import Agreement, Organization
+from members.portal import may_write as _may_write
+from members.portal import member_org as _member_org
 from members.selectors import AgreementTerms, agreement_terms
 from members.services import Actor
 
@@ -36,19 +38,6 @@ from .models import NotificationSettings, Report
 from .selectors import visible_notifications, visible_reports
 
 PAGE_SIZE = 50
-
-
-def _member_org(request) -> Organization:
-    """The signed-in member's organisation. Hub staff belong to none and hold no reading
-    privilege over reports (docs/contract.md), so these pages do not exist for them."""
-    if request.user.organization_id is None:
-        raise Http404
-    return request.user.organization
-
-
-def _may_write(user) -> bool:
-    # The portal grants what the API grants a signed-in person: analysts and admins write.
-    return Scope.WRITE in user.scopes
 
 
 def _read_only(request, org: Organization):

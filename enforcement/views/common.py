@@ -3,12 +3,14 @@ member is and may do, the 403 pages, and putting a service's errors on a form's 
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from members.models import Organization, Scope
+from members.models import Organization
+from members.portal import may_write as _may_write  # noqa: F401 - used by the views
+from members.portal import member_org as _member_org  # noqa: F401 - used by the views
 
 from ..forms import (
     TargetSource,
@@ -26,19 +28,6 @@ FIELD_FOR_ERROR = {"country": None}
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _member_org(request) -> Organization:
-    """Hub staff belong to no organisation: orders are between members, so these pages are
-    not theirs."""
-    if request.user.organization_id is None:
-        raise Http404
-    return request.user.organization
-
-
-def _may_write(user) -> bool:
-    # What the API grants a signed-in person: analysts and admins act, viewers read.
-    return Scope.WRITE in user.scopes
 
 
 def _read_only(request, org: Organization) -> HttpResponse:

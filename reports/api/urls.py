@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
-from .targets import NotificationViewSet, TargetViewSet
+from .notifications import NotificationViewSet
+from .targets import TargetViewSet
 from .views import ReportViewSet
 from .webhook_endpoints import WebhookEndpointViewSet
 
