@@ -85,6 +85,7 @@ __all__ = [
     "IPNetwork",
     "Listing",
     "Target",
+    "UnionFind",
     "WarningList",
     "brand_label",
     "can_merge_on",
@@ -333,7 +334,10 @@ def can_merge_on(kind: str, value: str, *, warning_list: WarningList = WARNING_L
 # --------------------------------------------------------------------------- union-find
 
 
-class _UnionFind:
+class UnionFind:
+    """Components of anything hashable and ordered (target tuples here, target keys in
+    `reports.selectors`); a component's root is its smallest member."""
+
     def __init__(self) -> None:
         self.parent: dict[Target, Target] = {}
 
@@ -366,7 +370,7 @@ def cluster(
     Values are normalised first; a target that is not valid for its kind raises IndicatorError.
     Every target appears in exactly one set (singletons included); the order is deterministic.
     """
-    union_find = _UnionFind()
+    union_find = UnionFind()
     first_with_key: dict[tuple[str, str], Target] = {}
     for kind, value in targets:
         target = (kind, normalise(kind, value))

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 
 from members.models import Organization
 
+from .clustering import UnionFind
 from .models import Indicator, Report, Target, TargetLink
 
 
@@ -157,14 +158,9 @@ def _components(
     pairs: list[tuple[int, int]],
     confirmed,
 ) -> list[ReaderCluster]:
-    parent = {pk: pk for pk in targets}
-
-    def find(pk: int) -> int:
-        while parent[pk] != pk:
-            parent[pk] = parent[parent[pk]]
-            pk = parent[pk]
-        return pk
-
+    union_find = UnionFind()
+    for pk in targets:
+        union_find.add(pk)
     links: set[tuple[int, int, str]] = set()
 
     def join(members: list[Target], reason: str) -> None:
@@ -172,7 +168,7 @@ def _components(
         members = sorted(members, key=_order)
         for other in members[1:]:
             links.add((members[0].pk, other.pk, reason))
-            parent[find(other.pk)] = find(members[0].pk)
+            union_find.union(members[0].pk, other.pk)
 
     usable = [t for t in targets.values() if not t.warning]
     by_key: dict[tuple[str, str], list[Target]] = defaultdict(list)
@@ -200,23 +196,20 @@ def _components(
         join(members, TargetLink.Reason.CO_REPORTED)
     for a, b, reason in confirmed:
         links.add((a, b, reason))
-        parent[find(a)] = find(b)
+        union_find.union(a, b)
     groups: dict[int, list[Target]] = defaultdict(list)
     for pk, target in targets.items():
-        groups[find(pk)].append(target)
+        groups[union_find.find(pk)].append(target)
+    # Each link once, under its component (not every link scanned for every cluster).
+    links_of: dict[int, set[tuple[Target, Target, str]]] = defaultdict(set)
+    for a, b, reason in links:
+        first, second = sorted((targets[a], targets[b]), key=_order)
+        links_of[union_find.find(a)].add((first, second, reason))
     clusters = []
-    for members in groups.values():
+    for root, members in groups.items():
         if len(members) < 2:
             continue
-        ids = {t.pk for t in members}
-        shown = sorted(
-            {
-                (*sorted((targets[a], targets[b]), key=_order), reason)
-                for a, b, reason in links
-                if a in ids
-            },
-            key=lambda link: (_order(link[0]), _order(link[1]), link[2]),
-        )
+        shown = sorted(links_of[root], key=lambda link: (_order(link[0]), _order(link[1]), link[2]))
         counts = {t.pk: len(reports_of[t.pk]) for t in members}
         clusters.append(ReaderCluster(sorted(members, key=_order), shown, counts))
     return sorted(clusters, key=lambda c: (-len(c.targets), _order(c.key)))
@@ -232,12 +225,6 @@ def reader_cluster(org: Organization, target: Target) -> ReaderCluster | None:
     return None
 
 
-def cluster_view(org: Organization, target: Target) -> dict | None:
-    """`reader_cluster` as the API shows it."""
-    found = reader_cluster(org, target)
-    return None if found is None else found.as_dict()
-
-
 @dataclass(frozen=True)
 class Suggestion:
     """Two targets that may be one operation (numbered family, look-alike name): not merged
@@ -248,13 +235,22 @@ class Suggestion:
     reason: str
 
 
-def open_suggestions(org: Organization, target: Target) -> list[Suggestion]:
+_UNKNOWN = object()
+
+
+def open_suggestions(
+    org: Organization, target: Target, cluster: ReaderCluster | object | None = _UNKNOWN
+) -> list[Suggestion]:
     """Targets `org` sees that share `target`'s family or look-alike key (names alone), are not
-    in its cluster as `org` sees it, and that no member confirmed or dismissed against it."""
+    in its cluster as `org` sees it, and that no member confirmed or dismissed against it.
+    `cluster`: that cluster, when the caller has it already (`reader_cluster`)."""
     from .models import ClusterSuggestion
 
-    keys = [(f, r) for f, r in (("family", "numbered_family"), ("lookalike", "lookalike"))]
-    keys = [(f, r) for f, r in keys if getattr(target, f)]
+    keys = [
+        (field, reason)
+        for field, reason in (("family", "numbered_family"), ("lookalike", "lookalike"))
+        if getattr(target, field)
+    ]
     if not keys or target.warning:
         return []
     match = Q()
@@ -268,7 +264,8 @@ def open_suggestions(org: Organization, target: Target) -> list[Suggestion]:
     )
     if not candidates:
         return []
-    cluster = reader_cluster(org, target)
+    if cluster is _UNKNOWN:
+        cluster = reader_cluster(org, target)
     together = {t.pk for t in cluster.targets} if cluster else set()
     decided = set()
     for a, b in (

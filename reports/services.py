@@ -17,7 +17,8 @@ from kernel.vocabulary import TLP
 from members.models import Agreement, Organization
 from members.services import Actor, audit, audit_many
 
-from .models import Evidence, Indicator, Report
+from .models import Evidence, Indicator, Notification, Report
+from .selectors import visible_notifications
 
 
 @dataclass(frozen=True)
@@ -291,9 +292,6 @@ def notifications_mark_read(*, org: Organization, pk: int | None = None) -> int:
     still see count (`selectors.visible_notifications`): an item about a report it can no
     longer see is neither marked nor counted, so the count reveals nothing of it. Returns how
     many were marked. Portal and API both call this."""
-    from .models import Notification
-    from .selectors import visible_notifications
-
     items = visible_notifications(org).filter(read_at__isnull=True)
     if pk is not None:
         items = items.filter(pk=pk)

@@ -17,13 +17,16 @@ from kernel.api.views import ReadOnlyViewSet
 from .. import dedup
 from ..models import Target
 from ..selectors import (
-    cluster_view,
+    ReaderCluster,
     open_suggestions,
+    reader_cluster,
     target_reports,
     visible_targets,
 )
 from .serializers import ReportSerializer
 
+# 32 hexadecimal digits, dashed or not: exactly what uuid.UUID parses, so a path that routes
+# holds a well-formed id (anything else is 404 before a view runs).
 UID_PATTERN = r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}"
 
 
@@ -74,7 +77,9 @@ class TargetDetailSerializer(TargetSerializer):
                 "reason": s.reason,
                 "other": {"id": str(s.other.uid), "kind": s.other.kind, "value": s.other.value},
             }
-            for s in open_suggestions(self.context["organization"], target)
+            for s in open_suggestions(
+                self.context["organization"], target, self._reader_cluster(target)
+            )
         ]
 
     def get_reports(self, target: Target) -> list[dict]:
@@ -82,7 +87,15 @@ class TargetDetailSerializer(TargetSerializer):
         return ReportSerializer(target_reports(org, target), many=True, context=self.context).data
 
     def get_cluster(self, target: Target) -> dict | None:
-        return cluster_view(self.context["organization"], target)
+        found = self._reader_cluster(target)
+        return None if found is None else found.as_dict()
+
+    def _reader_cluster(self, target: Target) -> ReaderCluster | None:
+        """Computed once per target: the cluster and the suggestions both need it."""
+        cache = self.__dict__.setdefault("_clusters", {})
+        if target.pk not in cache:
+            cache[target.pk] = reader_cluster(self.context["organization"], target)
+        return cache[target.pk]
 
 
 class TargetFilter(django_filters.FilterSet):
@@ -125,20 +138,10 @@ class TargetViewSet(ReadOnlyViewSet):
             return Target.objects.none()
         return visible_targets(self._org())
 
-    def get_object(self):
-        try:
-            uuid.UUID(str(self.kwargs[self.lookup_field]))
-        except ValueError:
-            raise Http404 from None
-        return super().get_object()
-
     def _decide(self, other_id: str, *, confirm: bool) -> Response:
         target = self.get_object()
         org = self._org()
-        try:
-            wanted = uuid.UUID(other_id)
-        except ValueError:
-            raise Http404 from None
+        wanted = uuid.UUID(other_id)  # UID_PATTERN admits only what parses as one
         suggestion = next((s for s in open_suggestions(org, target) if s.other.uid == wanted), None)
         if suggestion is None:
             raise Http404
