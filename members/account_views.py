@@ -20,13 +20,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kernel.http import safe_next
 
 from . import account_services, lockout
 from .account_forms import (
@@ -77,9 +78,11 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user, pending = _verifying(request)
     if user is None:
         if request.user.is_authenticated:
-            return redirect(_next(request, default=resolve_url(settings.LOGIN_REDIRECT_URL)))
+            return redirect(safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL)))
         return redirect("login")
-    next_url = pending["next"] if pending else _next(request)
+    next_url = (
+        pending["next"] if pending else safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL))
+    )
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = lockout.client_address(request)
@@ -141,7 +144,7 @@ def _abandon(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
-    next_url = _next(request, default=reverse("account"))
+    next_url = safe_next(request, reverse("account"))
     if account_services.has_two_factor(user) and not user.is_verified():
         # Adding an app must not be a way around the one already there.
         return redirect(f"{reverse('two_factor')}?{urlencode({'next': next_url})}")
@@ -279,12 +282,3 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         audit(actor=Actor(user=user), action="user.password_changed", obj=user)
         messages.success(self.request, _("Your password is changed."))
         return response
-
-
-def _next(request: HttpRequest, default: str = "") -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default or resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -107,8 +109,8 @@ def _build(*, owner: Organization, actor: Actor, data: ReportInput, now: datetim
 def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
     """Stores reports for the actor's organisation in one transaction, in bulk.
 
-    Every item must already have passed `check_report_rules`; the bulk endpoint checks each
-    item and passes only the valid ones, so one bad item never loses the others.
+    Every item must already have passed `check_report_rules`; `reports_submit_bulk` checks
+    each item and passes only the valid ones, so one bad item never loses the others.
     """
     owner = actor.organization
     if owner is None:
@@ -165,6 +167,50 @@ def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
 
 def report_submit(*, actor: Actor, data: ReportInput) -> Report:
     return reports_submit(actor=actor, items=[data])[0]
+
+
+class InvalidItem(Exception):
+    """An item of a bulk submission that its reader refused. `errors` are the reader's own
+    words (the API's field errors), handed back untouched for the caller to word."""
+
+    def __init__(self, errors: Any):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one item of a bulk submission: its new report, or why it was refused."""
+
+    index: int
+    report: Report | None = None
+    errors: Any = None
+
+
+Item = TypeVar("Item")
+
+
+def reports_submit_bulk(
+    *, actor: Actor, items: Sequence[Item], read: Callable[[Item], ReportInput]
+) -> list[BulkOutcome]:
+    """A bulk submission where each item stands alone: one bad item never loses the others.
+
+    `read` turns an item into a report's input (the caller's shape check, which applies
+    `check_report_rules`) or raises InvalidItem. The valid items are stored together, in one
+    transaction (`reports_submit`); the answer is one outcome per item, in the order given."""
+    valid: dict[int, ReportInput] = {}
+    refused: dict[int, Any] = {}
+    for index, item in enumerate(items):
+        try:
+            valid[index] = read(item)
+        except InvalidItem as e:
+            refused[index] = e.errors
+    stored = reports_submit(actor=actor, items=list(valid.values()))
+    created = dict(zip(valid, stored, strict=True))
+    return [
+        BulkOutcome(index=index, report=created.get(index), errors=refused.get(index))
+        for index in range(len(items))
+    ]
 
 
 EDITABLE = {

@@ -6,12 +6,13 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from hub.api.idempotency import idempotent
 from kernel.api.problems import Conflict
+from kernel.api.views import ReadOnlyViewSet
 from members.services import Actor
 
 from .. import unblock
@@ -86,19 +87,16 @@ class UnblockReviewFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
-class UnblockReviewViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class UnblockReviewViewSet(ReadOnlyViewSet):
     """Unblock requests about orders the caller issued, one per request and order. Answering
     (`POST {id}/answer/`, scope `write`) upholds (the order's entries that cover the name are
     lifted) or dismisses; the requester is e-mailed the decision and the answer."""
 
+    model = UnblockReview
     serializer_class = UnblockReviewSerializer
     filterset_class = UnblockReviewFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return UnblockReview.objects.none()
+    def scoped_queryset(self):
         return unblock.reviews_for(self.request.user.organization)
 
     def get_serializer_context(self):

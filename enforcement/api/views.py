@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from hub.api.idempotency import idempotent
 from kernel.api.problems import Conflict
+from kernel.api.views import ScopedViewSet
 from members.services import Actor
 
 from .. import services
@@ -37,7 +38,7 @@ class BlockingOrderViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """Blocking orders the caller issued or is addressed by; anyone else gets 404.
 
@@ -45,6 +46,7 @@ class BlockingOrderViewSet(
     key; the ISP's steps (acknowledge, confirm, reject) need the addressed ISP's `write` key.
     """
 
+    model = BlockingOrder
     serializer_class = BlockingOrderSerializer
     filterset_class = BlockingOrderFilter
 
@@ -52,9 +54,7 @@ class BlockingOrderViewSet(
     def org(self):
         return self.request.user.organization
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return BlockingOrder.objects.none()
+    def scoped_queryset(self):
         orders = visible_orders(self.org)
         if self.action == "list":
             return orders.prefetch_related(

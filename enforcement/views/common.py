@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from kernel.http import safe_next
 from members.models import Organization
 from members.portal import may_write as _may_write  # noqa: F401 - used by the views
 from members.portal import member_org as _member_org  # noqa: F401 - used by the views
@@ -41,12 +41,8 @@ def _forbidden(request, org: Organization, reason: str) -> HttpResponse:
 
 
 def _next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    # Only the form's: the order pages send `next` as a hidden field, never in the link.
+    return safe_next(request, default, from_query=False)
 
 
 def _visible_or_404(org: Organization, pk: int) -> BlockingOrder:

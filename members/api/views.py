@@ -25,6 +25,7 @@ class OrganizationPagination(CursorPagination):
 class OrganizationViewSet(ReadOnlyViewSet):
     """The member directory: every member organisation sees every other one."""
 
+    model = Organization
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
     pagination_class = OrganizationPagination

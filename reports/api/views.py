@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from hub.api.idempotency import idempotent
 from kernel.api.problems import flatten_errors
 from kernel.api.schema import ProblemFieldErrorSerializer
+from kernel.api.views import ScopedViewSet
 from members.services import Actor
 
 from .. import services
@@ -57,8 +58,9 @@ class ReportViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
+    model = Report
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -67,9 +69,7 @@ class ReportViewSet(
     def org(self):
         return self.request.user.organization
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
-            return Report.objects.none()
+    def scoped_queryset(self):
         return visible_reports(self.org)
 
     def get_serializer_context(self):
@@ -155,50 +155,40 @@ class ReportViewSet(
         # One serializer for every item: DRF copies a serializer's fields when it is built,
         # which cost more than validating a report. Lookups are cached in its context.
         write = ReportWriteSerializer(context=self.get_serializer_context())
-        valid, results = [], []
-        for index, item in enumerate(envelope.validated_data["reports"]):
+
+        def read(item: object) -> services.ReportInput:
             if not isinstance(item, dict):
-                results.append(
-                    {
-                        "index": index,
-                        "status": "invalid",
-                        "errors": [
-                            {
-                                "pointer": f"/reports/{index}",
-                                "detail": "Expected a report object.",
-                                "code": "not_an_object",
-                            }
-                        ],
-                    }
+                raise services.InvalidItem(
+                    serializers.ErrorDetail("Expected a report object.", code="not_an_object")
                 )
-                continue
             quick = write.quick_input(item)
             if quick is not None:
-                valid.append((index, quick))
-                results.append(None)
-                continue
+                return quick
             try:
-                attrs = write.run_validation(item)
+                return ReportWriteSerializer.to_input(write.run_validation(item))
             except serializers.ValidationError as e:
-                results.append(
-                    {
-                        "index": index,
-                        "status": "invalid",
-                        "errors": flatten_errors(e.detail, f"/reports/{index}"),
-                    }
-                )
-            else:
-                valid.append((index, ReportWriteSerializer.to_input(attrs)))
-                results.append(None)
+                raise services.InvalidItem(e.detail) from e
+
         try:
-            created = services.reports_submit(
-                actor=Actor.from_request_user(request.user), items=[d for _, d in valid]
+            outcomes = services.reports_submit_bulk(
+                actor=Actor.from_request_user(request.user),
+                items=envelope.validated_data["reports"],
+                read=read,
             )
         except DjangoValidationError as e:  # pragma: no cover - the serializer checked the rules
             raise serializers.ValidationError(e.message_dict) from e
-        for (index, _), report in zip(valid, created, strict=True):
-            results[index] = {"index": index, "status": "created", "id": report.pk}
+        results = [
+            {"index": o.index, "status": "created", "id": o.report.pk}
+            if o.report is not None
+            else {
+                "index": o.index,
+                "status": "invalid",
+                "errors": flatten_errors(o.errors, f"/reports/{o.index}"),
+            }
+            for o in outcomes
+        ]
+        created = sum(o.report is not None for o in outcomes)
         return Response(
-            {"created": len(created), "invalid": len(results) - len(created), "results": results},
+            {"created": created, "invalid": len(results) - created, "results": results},
             status=status.HTTP_200_OK,
         )
