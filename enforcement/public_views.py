@@ -3,7 +3,8 @@ CSV), "is my site blocked, and why?", the figures, and the unblock-request form.
 
 Reads go through `enforcement.transparency`, which never shows a confidential order's entries;
 the request goes through `enforcement.unblock`, and the page that answers it reads the same
-whether or not an order (confidential or not) covers the name.
+whether or not an order (confidential or not) covers the name. Every page reads the same for
+everyone too, in UTC, whatever the reader's own zone or browser (`times_in_utc`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kernel import ratelimit
 from kernel.fragments import render_page_or_part
+from kernel.zones import times_in_utc
 from reports.indicators import MAX_INPUT_LENGTH, IndicatorError
 
 from . import unblock
@@ -130,6 +132,7 @@ def _register_filters(request: HttpRequest) -> tuple[RegisterFilterForm, bool, s
     return form, False, ""
 
 
+@times_in_utc
 @require_GET
 def register(request: HttpRequest) -> HttpResponse:
     form, include_ended, kind = _register_filters(request)
@@ -205,6 +208,7 @@ def _csv_cells(row: RegisterRow) -> list[str]:
     return [_cell(c) for c in cells]
 
 
+@times_in_utc
 @require_GET
 def register_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The register as CSV (the same filters as the page, every page at once), streamed."""
@@ -227,6 +231,7 @@ def register_csv(request: HttpRequest) -> StreamingHttpResponse:
 # ---------------------------------------------------------------------------- the lookup
 
 
+@times_in_utc
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Is my site blocked, and why? When nothing public blocks it, the page says so and no
@@ -250,6 +255,7 @@ def search(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------- the figures
 
 
+@times_in_utc
 @require_GET
 def figures_page(request: HttpRequest) -> HttpResponse:
     return render(request, "enforcement/public/figures.html", {"figures": figures()})
@@ -274,6 +280,7 @@ def _sent(request: HttpRequest, *, value: str, email: str, due: datetime) -> Htt
     )
 
 
+@times_in_utc
 @require_http_methods(["GET", "POST"])
 def unblock_request(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":

@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from kernel.forms import ZonedDateTimeField
 from kernel.vocabulary import AGREEMENT_TLPS, TLP, Category
 
 from .models import Organization, Scope, User
@@ -22,10 +23,9 @@ class APIKeyForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         initial=[Scope.READ],
     )
-    expires_at = forms.DateTimeField(
+    expires_at = ZonedDateTimeField(
         label=_("Expires at"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Optional. Leave empty for a key that does not expire."),
     )
 

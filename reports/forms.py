@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from kernel.forms import ZonedDateTimeField
 from kernel.vocabulary import TLP, Category
 from members.forms import CountryCodesField, WordListField
 from members.models import Agreement, Organization
@@ -106,9 +106,6 @@ class AgreementChoiceField(forms.ModelMultipleChoiceField):
         return f"{agreement.title} ({agreement.get_status_display().lower()})"
 
 
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
 class ReportForm(forms.Form):
     """Everything of a report but its indicators, which come in `IndicatorFormSet`."""
 
@@ -162,20 +159,16 @@ class ReportForm(forms.Form):
         label=_("Share only under these agreements"),
         help_text=_("Leave all unticked to share under every agreement that covers the report."),
     )
-    live_from = forms.DateTimeField(
+    live_from = ZonedDateTimeField(
         required=False,
-        widget=_DATETIME,
         label=_("Live event from"),
+        help_text=_("A live event makes the report urgent."),
     )
-    live_until = forms.DateTimeField(required=False, widget=_DATETIME, label=_("Live event until"))
+    live_until = ZonedDateTimeField(required=False, label=_("Live event until"))
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        # The times typed are read in the zone active for this person (their own, or the hub's).
-        self.fields["live_from"].help_text = gettext(
-            "A live event makes the report urgent. Time zone: %(zone)s."
-        ) % {"zone": timezone.get_current_timezone_name()}
         self.fields["agreements"].queryset = Agreement.objects.of_party(organization).order_by(
             "-id"
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from kernel.forms import ZonedDateTimeField
 from members.models import Organization
 from reports.selectors import visible_targets
 
@@ -18,14 +19,12 @@ from ..api.filters import BlockingOrderFilter
 from ..models import OrderTarget
 from ..services import OrderInput, default_isps
 from .targets import (
-    _DATETIME,
     BLOCKABLE_KINDS,
     DEADLINE_CHOICES,
     IdListField,
     IspChoiceField,
     TargetLinesField,
     TargetSource,
-    _time_zone_note,
     target_sources,
 )
 
@@ -110,12 +109,13 @@ class OrderComposeForm(forms.Form):
         widget=forms.RadioSelect,
         label=gettext_lazy("ISPs must comply within"),
     )
-    deadline_at = forms.DateTimeField(
-        required=False, widget=_DATETIME, label=gettext_lazy("Deadline")
-    )
-    valid_until = forms.DateTimeField(
+    deadline_at = ZonedDateTimeField(
         required=False,
-        widget=_DATETIME,
+        label=gettext_lazy("Deadline"),
+        help_text=gettext_lazy("For “At a set time”."),
+    )
+    valid_until = ZonedDateTimeField(
+        required=False,
         label=gettext_lazy("In force until"),
         help_text=gettext_lazy("Optional. Empty: until you lift it (it lapses unless renewed)."),
     )
@@ -149,10 +149,6 @@ class OrderComposeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["picked"].queryset = pickable_targets(organization)
         self.fields["isps"].queryset = default_isps(str(organization.country)).order_by("slug")
-        for_custom = _("For “At a set time”.")
-        self.fields["deadline_at"].help_text = f"{for_custom} {_time_zone_note()}"
-        help_text = self.fields["valid_until"].help_text
-        self.fields["valid_until"].help_text = f"{help_text} {_time_zone_note()}"
 
     def clean(self):
         data = super().clean()

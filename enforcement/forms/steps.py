@@ -6,9 +6,11 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kernel.forms import ZonedDateTimeField
+
 from ..models import BlockingOrder, Compliance, OrderTarget
 from ..services import TargetInput
-from .targets import _DATETIME, TargetLinesField, TargetSource, _time_zone_note, target_sources
+from .targets import TargetLinesField, TargetSource, target_sources
 
 # ---------------------------------------------------------------------------- the issuer's steps
 
@@ -20,9 +22,8 @@ class AmendForm(forms.Form):
             "One per line, as when issuing. The ISPs are told again and must comply again."
         ),
     )
-    deadline = forms.DateTimeField(
+    deadline = ZonedDateTimeField(
         required=False,
-        widget=_DATETIME,
         label=gettext_lazy("New deadline"),
         help_text=gettext_lazy(
             "Optional. Empty: as long from now as the first deadline was from issue."
@@ -37,11 +38,6 @@ class AmendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label=gettext_lazy("Justification"),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        help_text = self.fields["deadline"].help_text
-        self.fields["deadline"].help_text = f"{help_text} {_time_zone_note()}"
 
     def sources(self) -> list[TargetSource]:
         return target_sources(self.cleaned_data["targets"])
@@ -72,18 +68,12 @@ class LiftForm(forms.Form):
 
 
 class RenewForm(forms.Form):
-    valid_until = forms.DateTimeField(
+    valid_until = ZonedDateTimeField(
         required=False,
-        widget=_DATETIME,
         label=gettext_lazy("New end"),
         help_text=gettext_lazy("Optional. Empty: the lapse period again, from now."),
     )
     note = forms.CharField(max_length=2000, required=False, label=gettext_lazy("Note"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        help_text = self.fields["valid_until"].help_text
-        self.fields["valid_until"].help_text = f"{help_text} {_time_zone_note()}"
 
 
 # ---------------------------------------------------------------------------- the ISP's answer

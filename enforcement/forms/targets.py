@@ -7,7 +7,6 @@ import ipaddress
 from dataclasses import dataclass
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -34,13 +33,6 @@ DEADLINE_CHOICES = [
     ("120", gettext_lazy("2 hours")),
     ("custom", gettext_lazy("At a set time")),
 ]
-
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _time_zone_note() -> str:
-    return _("Your time zone: %(zone)s.") % {"zone": timezone.get_current_timezone_name()}
-
 
 # ---------------------------------------------------------------------------- target lines
 

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kernel.fragments import render_page_or_part
+from kernel.zones import zone_label
 from members.models import Organization
 from members.services import Actor
 
@@ -260,6 +261,12 @@ def amend(request, pk: int):
     )
 
 
+def _moment(at) -> str:
+    # As the pages print a time: in the reader's zone, with the zone beside it.
+    local = timezone.localtime(at)
+    return f"{date_format(local, 'SHORT_DATETIME_FORMAT')}\u00a0{zone_label(local)}"
+
+
 @login_required
 @require_POST
 def renew(request, pk: int):
@@ -270,10 +277,7 @@ def renew(request, pk: int):
         form,
         services.order_renew,
         form_key="renew_form",
-        done=lambda renewal: (
-            _("Renewed until %(end)s.")
-            % {"end": date_format(timezone.localtime(renewal.new_end), "SHORT_DATETIME_FORMAT")}
-        ),
+        done=lambda renewal: _("Renewed until %(end)s.") % {"end": _moment(renewal.new_end)},
     )
 
 
