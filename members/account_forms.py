@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kernel.zones import is_zone
+
 from . import account_services, lockout
 
 LOCKED_MESSAGE = _(
@@ -44,6 +46,16 @@ class SignInForm(AuthenticationForm):
     is locked out, no password is even checked, and the answer is the same for every address."""
 
     error_messages = {**AuthenticationForm.error_messages, "locked": LOCKED_MESSAGE}
+    # The browser's zone, written in by site.js (Intl), for a person whose zone is not set yet
+    # (account_services.time_zone_default). Never an error: a missing or unknown zone only
+    # means the fallback.
+    time_zone = forms.CharField(
+        required=False, widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""})
+    )
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"]
+        return zone if is_zone(zone) else ""
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
@@ -91,7 +103,11 @@ class EnrolForm(forms.Form):
 
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Every page shows times in this zone, and reads the times you type in it."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,7 +119,11 @@ class PreferencesForm(forms.Form):
         if user.time_zone and user.time_zone not in zones:
             zones.insert(0, user.time_zone)
         self.fields["time_zone"].choices = [
-            ("", _("The hub's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+            (
+                "",
+                _("Automatic: your browser's, from your next sign-in (until then %(zone)s)")
+                % {"zone": settings.TIME_ZONE},
+            ),
             *((z, z.replace("_", " ")) for z in zones),
         ]
         self.initial.setdefault("language", user.language)

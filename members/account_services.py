@@ -4,7 +4,7 @@ preferences. Like members.services, each records who did it in the audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kernel.zones import country_zone, is_zone
 
 from . import lockout
 from .models import User
@@ -192,14 +194,38 @@ def preferences_update(*, user: User, language: str, time_zone: str) -> None:
     # Not audited: a person's own display settings, with no effect on anyone else's data.
     if language and language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Choose one of the portal's languages.")})
-    if time_zone:
-        try:
-            ZoneInfo(time_zone)
-        except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValidationError({"time_zone": _("Unknown time zone.")}) from e
+    if time_zone and not is_zone(time_zone):
+        raise ValidationError({"time_zone": _("Unknown time zone.")})
     user.language = language
     user.time_zone = time_zone
     user.save(update_fields=["language", "time_zone"])
+
+
+@dataclass(frozen=True)
+class ZoneDefault:
+    zone: str
+    source: Literal["browser", "country", "utc"]
+
+
+def time_zone_default(*, user: User, browser_zone: str) -> ZoneDefault | None:
+    """A person's time zone at their first sign-in (or the first after they chose "automatic"
+    on the account page): their browser's, else their organisation's country's (the capital's
+    where it has several), else UTC. Someone whose zone is set keeps it; None then."""
+    # Not audited, like preferences_update: a person's own display setting.
+    if user.time_zone:
+        return None
+    if is_zone(browser_zone):
+        chosen = ZoneDefault(browser_zone, "browser")
+    elif user.organization_id and (zone := country_zone(user.organization.country)):
+        chosen = ZoneDefault(zone, "country")
+    else:
+        chosen = ZoneDefault("UTC", "utc")
+    # Only while still unset: a zone chosen meanwhile (on the account page, in another tab)
+    # is not overwritten by a sign-in that read the person before it.
+    if not User.objects.filter(pk=user.pk, time_zone="").update(time_zone=chosen.zone):
+        return None
+    user.time_zone = chosen.zone
+    return chosen
 
 
 def _normalise(token: str) -> str:

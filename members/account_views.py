@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from base64 import b32encode
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
@@ -28,6 +29,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kernel.http import safe_next
+from kernel.zones import zone_title
 
 from . import account_services, lockout
 from .account_forms import (
@@ -54,6 +56,7 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        browser_zone = form.cleaned_data.get("time_zone", "")
         if account_services.has_two_factor(user):
             if self.request.user.is_authenticated:
                 logout(self.request)  # someone else was signed in on this browser
@@ -64,12 +67,38 @@ class SignInView(auth_views.LoginView):
                 "backend": user.backend,
                 "next": self.get_success_url(),
                 "at": int(time.time()),
+                "time_zone": browser_zone,
             }
             return redirect("two_factor")
         response = super().form_valid(form)
         mark_signed_in(self.request)
         lockout.clear(email=user.email)
+        _default_time_zone(self.request, user, browser_zone)
         return response
+
+
+def _default_time_zone(request: HttpRequest, user, browser_zone: str) -> None:
+    """At a person's first sign-in, their zone from the browser (or its fallbacks), and a word
+    on the next page saying which, and where to change it."""
+    chosen = account_services.time_zone_default(user=user, browser_zone=browser_zone)
+    if chosen is None:
+        return
+    zone = zone_title(ZoneInfo(chosen.zone))
+    # In the person's own language, which the next page will speak.
+    with translation.override(user.language or translation.get_language()):
+        if chosen.source == "browser":
+            text = _(
+                "Times are shown in your browser's time zone, %(zone)s. You can change it on "
+                "your account page."
+            )
+        elif chosen.source == "country":
+            text = _(
+                "Times are shown in %(zone)s, the time zone of your organisation's country. You "
+                "can change it on your account page."
+            )
+        else:
+            text = _("Times are shown in %(zone)s. You can change it on your account page.")
+        messages.info(request, text % {"zone": zone})
 
 
 @never_cache
@@ -94,6 +123,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 auth_login(request, user, backend=pending["backend"])
                 del request.session[PENDING]
                 mark_signed_in(request)
+                _default_time_zone(request, user, pending.get("time_zone", ""))
             otp_login(request, check.device)
             lockout.clear(email=user.email)
             return redirect(next_url)

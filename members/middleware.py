@@ -28,9 +28,11 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from zoneinfo import ZoneInfo
 
         from django.utils import timezone, translation
+
+        from kernel.zones import is_zone
 
         user = getattr(request, "user", None)
         if request.path.startswith("/api/"):
@@ -41,12 +43,12 @@ class UserPreferencesMiddleware:
             if language and translation.check_for_language(language):
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
+            # Unset until the first sign-in sets it (account_services.time_zone_default): the
+            # hub's zone meanwhile. Pages that read the same for everyone put UTC back
+            # (kernel.zones.times_in_utc).
             zone = getattr(user, "time_zone", "")
-            if zone:
-                try:
-                    timezone.activate(ZoneInfo(zone))
-                except (ZoneInfoNotFoundError, ValueError):
-                    timezone.deactivate()
+            if is_zone(zone):
+                timezone.activate(ZoneInfo(zone))
         try:
             return self.get_response(request)
         finally:

@@ -63,6 +63,25 @@
     }
   }
 
+  /* The sign-in form's hidden field [data-browser-time-zone] carries the browser's time zone
+     (an IANA name such as "America/Sao_Paulo"), which becomes the person's zone at their first
+     sign-in; the hub checks the name against its zone database. Without this script the field
+     stays empty and the organisation's country's zone is used. */
+  function fillBrowserTimeZone() {
+    var fields = document.querySelectorAll("input[data-browser-time-zone]");
+    if (!fields.length || !window.Intl || !Intl.DateTimeFormat) { return; }
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    for (var i = 0; i < fields.length; i++) {
+      if (!fields[i].value) { fields[i].value = zone; }
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fillBrowserTimeZone);
+  } else {
+    fillBrowserTimeZone();
+  }
+
   document.addEventListener("keydown", enterClicks);
   // htmx:load fires for the page and for every piece of content a swap brings in.
   document.addEventListener("htmx:load", startCountdown);
