@@ -136,8 +136,8 @@ def main() -> None:
 
     from members.models import Organization
     from members.tests.factories import make_key
-    from reports import webhooks
-    from reports.models import WebhookEndpoint
+    from notifications import webhooks
+    from notifications.models import WebhookEndpoint
     from reports.tests.factories import agreement_between
 
     redis.Redis.from_url(REDIS_URL).flushdb()

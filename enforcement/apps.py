@@ -6,9 +6,8 @@ class EnforcementConfig(AppConfig):
     verbose_name = "Blocking orders"
 
     def ready(self) -> None:
-        # Blocking-order events are fanned out by reports.notify, which must not import this app.
-        from reports import notify
+        from notifications import registry
 
         from . import notifications
 
-        notify.register(notifications.HANDLER)
+        registry.register(*notifications.KINDS)

@@ -1,65 +1,66 @@
-"""Who is told of a blocking-order event and what the webhook carries. Registered with
-`reports.notify` (see apps.py), which does the inbox, e-mail and webhook plumbing."""
+"""Who is told of a blocking-order event and what the webhook carries: registered with the
+notifications app (apps.py), which does the inbox, e-mail and webhook plumbing."""
 
 from __future__ import annotations
 
-from hub.models import Event
 from members.models import Organization
+from notifications.models import Event
+from notifications.registry import Audience, kinds_of
 
-from .models import Compliance, UnblockReview
+from .events import OrderEvent
+from .models import BlockingOrder, Compliance, UnblockReview
 
 
-class _Handler:
-    types = frozenset(
-        {
-            Event.Type.BLOCKING_ORDER_ISSUED,
-            Event.Type.BLOCKING_ORDER_AMENDED,
-            Event.Type.BLOCKING_ORDER_OVERDUE,
-            Event.Type.BLOCKING_ORDER_LIFTED,
-            Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED,
-        }
-    )
+def _recipients(event: Event) -> list[Organization]:
+    order = BlockingOrder.objects.filter(pk=event.subject_id).first()
+    if order is None or order.withdrawn_at is not None:
+        return []
+    active = Organization.objects.active()
+    if event.type == OrderEvent.UNBLOCK_REQUESTED:
+        return list(active.filter(pk=order.issuer_id))
+    if event.type == OrderEvent.OVERDUE:
+        # The late ISP and the issuer, each told the same.
+        return list(active.filter(pk__in=[order.issuer_id, event.data.get("isp_id")]))
+    isps = Compliance.objects.filter(order=order).values("isp_id")
+    orgs = active.filter(pk__in=isps)
+    if event.actor_org_id is None:
+        # The hub acted (an order lapsed): the issuer hears it too.
+        orgs = active.filter(pk__in=isps) | active.filter(pk=order.issuer_id)
+    return list(orgs.exclude(pk=event.actor_org_id).distinct())
 
-    def audience(self, event: Event) -> list[Organization]:
-        order = event.order
-        if order is None or order.withdrawn_at is not None:
-            return []
-        active = Organization.objects.active()
-        if event.type == Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED:
-            return list(active.filter(pk=order.issuer_id))
-        if event.type == Event.Type.BLOCKING_ORDER_OVERDUE:
-            # The late ISP and the issuer, each told the same.
-            return list(active.filter(pk__in=[order.issuer_id, event.data.get("isp_id")]))
-        isps = Compliance.objects.filter(order=order).values("isp_id")
-        orgs = active.filter(pk__in=isps)
-        if event.actor_org_id is None:
-            # The hub acted (an order lapsed): the issuer hears it too.
-            orgs = active.filter(pk__in=isps) | active.filter(pk=order.issuer_id)
-        return list(orgs.exclude(pk=event.actor_org_id).distinct())
 
-    def payload(self, event: Event, org: Organization) -> dict | None:
-        from .api.serializers import BlockingOrderSerializer
-        from .selectors import visible_orders
+def audience(event: Event) -> list[Audience]:
+    return [Audience(org) for org in _recipients(event)]
 
-        order = visible_orders(org).filter(pk=event.order_id).first()
-        if order is None:
+
+def payload(event: Event, org: Organization) -> dict | None:
+    from .api.serializers import BlockingOrderSerializer
+    from .selectors import visible_orders
+
+    order = visible_orders(org).filter(pk=event.subject_id).first()
+    if order is None:
+        return None
+    data = BlockingOrderSerializer(order, context={"organization": org}).data
+    if event.type == OrderEvent.OVERDUE:
+        return {**data, "overdue_isp": event.data.get("isp")}
+    if event.type == OrderEvent.UNBLOCK_REQUESTED:
+        review = UnblockReview.objects.filter(pk=event.data.get("review_id")).first()
+        if review is None:
             return None
-        data = BlockingOrderSerializer(order, context={"organization": org}).data
-        if event.type == Event.Type.BLOCKING_ORDER_OVERDUE:
-            return {**data, "overdue_isp": event.data.get("isp")}
-        if event.type == Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED:
-            review = UnblockReview.objects.filter(pk=event.data.get("review_id")).first()
-            if review is None:
-                return None
-            return {
-                "order": data,
-                "unblock_request": {
-                    "id": review.pk,
-                    "value": review.request.value,
-                    "answer_due": review.answer_due.isoformat(),
-                },
-            }
-        return data
+        return {
+            "order": data,
+            "unblock_request": {
+                "id": review.pk,
+                "value": review.request.value,
+                "answer_due": review.answer_due.isoformat(),
+            },
+        }
+    return data
 
 
-HANDLER = _Handler()
+KINDS = kinds_of(
+    OrderEvent,
+    subject="order",
+    audience=audience,
+    payload=payload,
+)

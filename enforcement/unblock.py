@@ -24,12 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hub.models import Event, publish
-from members.mail import Compose, mail_date, mail_language, send_composed, subject_line
+from kernel.mail import Compose, mail_date, mail_language, send_composed, subject_line
 from members.models import Organization
 from members.services import Actor, audit
+from notifications.outbox import publish
 from reports.indicators import IndicatorError
 
+from .events import OrderEvent
 from .models import BlockingOrder, OrderTarget, UnblockRequest, UnblockReview
 from .services import OrderStateError, TargetInput, order_lift
 from .transparency import Lookup, blocking_condition, lookup_of, parse_lookup
@@ -135,8 +136,8 @@ def request_submit(*, data: UnblockInput) -> UnblockRequest:
         )
         for review in reviews:
             publish(
-                type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED,
-                order=review.order,
+                type=OrderEvent.UNBLOCK_REQUESTED,
+                subject_ids=[review.order.pk],
                 data={"review_id": review.pk},
             )
         audit(

@@ -10,6 +10,6 @@ def _unread(org) -> int:
     if org is None:
         return 0
     # Through the policy: an item about a report the member can no longer see is not counted.
-    from reports.selectors import visible_notifications
+    from notifications.selectors import inbox
 
-    return visible_notifications(org).filter(read_at__isnull=True).count()
+    return inbox(org).filter(read_at__isnull=True).count()

@@ -26,8 +26,9 @@ from django.utils import timezone
 from enforcement.models import Compliance
 from enforcement.selectors import visible_orders
 from members.models import Agreement, Organization, User
+from notifications.selectors import inbox
 from reports.models import Indicator, Report
-from reports.selectors import visible_notifications, visible_targets
+from reports.selectors import visible_targets
 
 from .dashboard_figures import (
     TOP_CLUSTERS,
@@ -299,7 +300,7 @@ def dashboard_for(user: User, *, now: datetime.datetime | None = None) -> Dashbo
         first_visit=seen is None,
         new_reports=fresh,
         new_count=fresh_count,
-        unread=visible_notifications(org).filter(read_at__isnull=True).count(),
+        unread=inbox(org).filter(read_at__isnull=True).count(),
         live=live_reports(org, now),
         mine=mine,
         my_status_counts=status_counts,

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     # django-csp: its system checks catch a policy written in the pre-4.0 form.
     "csp",
     "kernel",
+    "notifications",
     "hub",
     "members",
     "reports",
@@ -143,6 +144,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 AUTH_USER_MODEL = "members.User"
+# The organisation model, named here (the shell) for the notifications app, which sits below
+# members and so names no model above it (as Django's own apps reach AUTH_USER_MODEL).
+ATALAYA_ORGANIZATION_MODEL = "members.Organization"
 AUTHENTICATION_BACKENDS = ["members.backends.MemberBackend"]
 # Tests (the root conftest.py sets FAST_PASSWORD_HASHING for itself and every process it starts)
 # hash with a fast hasher: the real PBKDF2 costs about 0.4 s for each person a test makes.
@@ -341,21 +345,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.announce_expiring_agreements",
         "schedule": 3600.0,
     },
-    "sweep-outbox": {"task": "reports.tasks.sweep", "schedule": 5.0},
+    "sweep-outbox": {"task": "notifications.tasks.sweep", "schedule": 5.0},
     "email-digest-hourly": {
-        "task": "reports.tasks.email_digest",
+        "task": "notifications.tasks.email_digest",
         "schedule": 3600.0,
         "args": ["hourly"],
     },
     "email-digest-daily": {
-        "task": "reports.tasks.email_digest",
+        "task": "notifications.tasks.email_digest",
         "schedule": 86400.0,
         "args": ["daily"],
     },
     # Blocking orders: announce those whose grace window ended, flag overdue ISPs, announce
     # orders that ended. Each is a sweep over durable rows, safe to overlap with itself.
     "sweep-orders": {"task": "enforcement.tasks.sweep_orders", "schedule": 5.0},
-    # Idempotency-Key records past their 24 h replay window (hub/api/idempotency.py).
+    # Idempotency-Key records past their 24 h replay window (kernel/api/idempotency.py).
     "purge-idempotency-records": {
         "task": "hub.tasks.purge_idempotency_records",
         "schedule": 3600.0,

@@ -13,7 +13,7 @@ def heartbeat() -> None:
 
 @shared_task(ignore_result=True, time_limit=300)
 def purge_idempotency_records() -> int:
-    """Beat, hourly: expired Idempotency-Key records go (hub.api.idempotency.purge_expired)."""
-    from .api.idempotency import purge_expired
+    """Beat, hourly: expired Idempotency-Key records go (kernel.api.idempotency.purge_expired)."""
+    from kernel.api.idempotency import purge_expired
 
     return purge_expired()

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("members.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("enforcement.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [

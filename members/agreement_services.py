@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from hub.models import Event, publish
 from kernel.vocabulary import AGREEMENT_TLPS, Category
+from notifications.models import Event
+from notifications.outbox import publish
 
 from .actors import Actor, audit
+from .events import AgreementEvent
 from .models import Agreement, AgreementParty, Organization
 
 
@@ -92,7 +94,7 @@ def agreement_propose(
             obj=agreement,
             data={"parties": sorted(org.slug for org in parties)},
         )
-        publish(type=Event.Type.AGREEMENT_PROPOSED, actor_org=proposer, agreement=agreement)
+        publish(type=AgreementEvent.PROPOSED, actor_org=proposer, subject_ids=[agreement.pk])
     return agreement
 
 
@@ -123,12 +125,12 @@ def agreement_sign(*, actor: Actor, agreement: Agreement) -> Agreement:
             link.signed_by = actor.user
             link.save(update_fields=["signed_at", "signed_by"])
             audit(actor=actor, action="agreement.signed", obj=agreement)
-            publish(type=Event.Type.AGREEMENT_SIGNED, actor_org=org, agreement=agreement)
+            publish(type=AgreementEvent.SIGNED, actor_org=org, subject_ids=[agreement.pk])
         if not agreement.party_links.filter(signed_at__isnull=True).exists():
             agreement.status = Agreement.Status.ACTIVE
             agreement.save(update_fields=["status", "updated_at"])
             audit(actor=actor, action="agreement.active", obj=agreement)
-            publish(type=Event.Type.AGREEMENT_ACTIVE, agreement=agreement)
+            publish(type=AgreementEvent.ACTIVE, subject_ids=[agreement.pk])
     return agreement
 
 
@@ -183,7 +185,7 @@ def _transition(
         agreement.status = to
         agreement.save(update_fields=["status", "updated_at"])
         audit(actor=actor, action=f"agreement.{to}", obj=agreement)
-        publish(type=f"agreement.{to}", actor_org=actor.organization, agreement=agreement)
+        publish(type=f"agreement.{to}", actor_org=actor.organization, subject_ids=[agreement.pk])
     return agreement
 
 
@@ -217,8 +219,9 @@ def agreements_announce_expiry(*, today: date | None = None) -> int:
     for agreement in soon:
         with transaction.atomic():
             locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-            if Event.objects.filter(type=Event.Type.AGREEMENT_EXPIRING, agreement=locked).exists():
+            expiring = Event.objects.filter(type=AgreementEvent.EXPIRING, subject_ids=[locked.pk])
+            if expiring.exists():
                 continue
-            publish(type=Event.Type.AGREEMENT_EXPIRING, agreement=locked)
+            publish(type=AgreementEvent.EXPIRING, subject_ids=[locked.pk])
             announced += 1
     return announced

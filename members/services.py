@@ -18,6 +18,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from kernel.mail import send_composed
+
 from .actors import Actor, audit, audit_many
 from .agreement_services import (
     EXPIRY_NOTICE_DAYS,
@@ -29,7 +31,6 @@ from .agreement_services import (
     agreements_announce_expiry,
     agreements_expire_due,
 )
-from .mail import send_composed
 from .models import (
     API_KEY_PREFIX,
     APIKey,

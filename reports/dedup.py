@@ -14,10 +14,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from hub.models import Event, publish
 from kernel.locks import Lock, xact_lock
+from notifications.outbox import publish
 
 from . import clustering
+from .events import ReportEvent
 from .models import Cluster, ClusterSuggestion, Indicator, Report, Target, TargetLink
 from .models.core import target_uid
 
@@ -247,7 +248,7 @@ def _publish_corroborations(reports: list[Report], by_report: dict[int, set[int]
     )
     if corroborating:
         publish(
-            type=Event.Type.TARGET_CORROBORATED,
-            report_ids=corroborating,
+            type=ReportEvent.TARGET_CORROBORATED,
+            subject_ids=corroborating,
             urgent=any(r.is_urgent for r in reports if r.pk in set(corroborating)),
         )

@@ -12,11 +12,12 @@ from kernel.forms import ZonedDateTimeField
 from kernel.vocabulary import TLP, Category
 from members.forms import CountryCodesField, WordListField
 from members.models import Agreement, Organization
+from notifications.models import NotificationSettings
 
 from .api.filters import ReportFilter
 from .api.serializers import MAX_INDICATORS
 from .indicators import KINDS, MAX_INPUT_LENGTH, IndicatorError, normalise
-from .models import NotificationSettings, Report
+from .models import Report
 from .services import IndicatorInput, ReportInput
 
 KIND_LABELS: dict[str, str] = {

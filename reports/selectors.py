@@ -285,13 +285,14 @@ def open_suggestions(
     return out
 
 
-def visible_notifications(org: Organization):
-    """The inbox: items about reports `org` may still see now, and items about no report."""
-    from .models import Notification
-
-    return (
-        Notification.objects.filter(organization=org)
-        .filter(Q(report__isnull=True) | Q(report__in=Report.objects.visible_to(org)))
-        .select_related("event")
-        .prefetch_related(Prefetch("report", queryset=visible_reports(org)))
-    )
+def with_reports(org: Organization, items):
+    """Gives each inbox item (`notifications.selectors.inbox`) its `report`, as `org` may see it
+    now, or None: one query for the page."""
+    items = list(items)
+    about_reports = [i for i in items if i.event.subject == "report" and i.subject_id]
+    reports = visible_reports(org).in_bulk({i.subject_id for i in about_reports})
+    for item in items:
+        item.report = None
+    for item in about_reports:
+        item.report = reports.get(item.subject_id)
+    return items

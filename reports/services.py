@@ -13,14 +13,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.models import Event, publish
 from kernel.bulk import copy_objects, copy_rows, reserve_ids
 from kernel.vocabulary import TLP
 from members.models import Agreement, Organization
 from members.services import Actor, audit, audit_many
+from notifications.outbox import publish
 
-from .models import Evidence, Indicator, Notification, Report
-from .selectors import visible_notifications
+from .events import ReportEvent
+from .models import Evidence, Indicator, Report
 
 
 @dataclass(frozen=True)
@@ -157,9 +157,9 @@ def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
         audit_many(actor=actor, action="report.submitted", objs=reports)
         # One event for the whole submission: a bulk of 1,000 tells each member once.
         publish(
-            type=Event.Type.REPORT_SHARED,
+            type=ReportEvent.SHARED,
             actor_org=owner,
-            report_ids=[r.pk for r in reports],
+            subject_ids=[r.pk for r in reports],
             urgent=any(r.is_urgent for r in reports),
         )
     return reports
@@ -279,9 +279,9 @@ def report_update(*, actor: Actor, report: Report, changes: dict) -> Report:
             data={"changed": sorted(changes), "status_before": before.get("status")},
         )
         publish(
-            type=Event.Type.REPORT_UPDATED,
+            type=ReportEvent.UPDATED,
             actor_org=report.owner,
-            report_ids=[report.pk],
+            subject_ids=[report.pk],
             urgent=report.is_urgent,
         )
     return report
@@ -331,14 +331,3 @@ def evidence_add(*, actor: Actor, report: Report, upload) -> Evidence:
 
 def _violated_constraint(error: IntegrityError) -> str | None:
     return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-
-
-def notifications_mark_read(*, org: Organization, pk: int | None = None) -> int:
-    """Marks the organisation's unread inbox items read: one (`pk`) or all. Only items it may
-    still see count (`selectors.visible_notifications`): an item about a report it can no
-    longer see is neither marked nor counted, so the count reveals nothing of it. Returns how
-    many were marked. Portal and API both call this."""
-    items = visible_notifications(org).filter(read_at__isnull=True)
-    if pk is not None:
-        items = items.filter(pk=pk)
-    return Notification.objects.filter(pk__in=items.values("pk")).update(read_at=timezone.now())

@@ -23,6 +23,9 @@ from members.portal import may_write as _may_write
 from members.portal import member_org as _member_org
 from members.selectors import AgreementTerms, agreement_terms
 from members.services import Actor
+from notifications import selectors as inbox_selectors
+from notifications.models import NotificationSettings
+from notifications.services import notification_settings_save, notifications_mark_read
 
 from . import services
 from .forms import (
@@ -34,8 +37,8 @@ from .forms import (
     ReportForm,
     ReportStatusForm,
 )
-from .models import NotificationSettings, Report
-from .selectors import visible_notifications, visible_reports
+from .models import Report
+from .selectors import visible_reports, with_reports
 
 PAGE_SIZE = 50
 
@@ -218,13 +221,14 @@ def inbox(request):
     out). POST marks everything read; with htmx the items are swapped in place and the response
     tells the navigation's badge (HX-Trigger) that the unread count changed."""
     org = _member_org(request)
-    items = visible_notifications(org)
+    items = inbox_selectors.inbox(org)
     marked = request.method == "POST"
     if marked:
-        services.notifications_mark_read(org=org)
+        notifications_mark_read(org=org)
         if not request.htmx:
             return redirect(reverse("reports:inbox") + _inbox_page(request))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_reports(org, page.object_list)
     here = f"?page={page.number}" if page.number > 1 else ""
     response = render_page_or_part(
         request,
@@ -243,13 +247,14 @@ def inbox_read(request, pk: int):
     a plain POST comes back to the inbox page. An item outside the policy is 404, as is a
     missing one."""
     org = _member_org(request)
-    item = get_object_or_404(visible_notifications(org), pk=pk)
+    item = get_object_or_404(inbox_selectors.inbox(org), pk=pk)
     if item.read_at is None:
         # Only while unread: a "mark all" in another tab keeps the time it set.
-        services.notifications_mark_read(org=org, pk=item.pk)
+        notifications_mark_read(org=org, pk=item.pk)
         item.refresh_from_db(fields=["read_at"])
     if not request.htmx:
         return redirect(reverse("reports:inbox") + _inbox_page(request))
+    (item,) = with_reports(org, [item])
     response = render(request, "reports/_inbox_row.html", {"item": item})
     patch_vary_headers(response, ("HX-Request",))
     return trigger_client_event(response, UNREAD_CHANGED)
@@ -261,10 +266,13 @@ def notification_settings(request):
     org = _member_org(request)
     if not request.user.is_org_admin:
         raise Http404
-    prefs, _created = NotificationSettings.objects.get_or_create(organization=org)
+    # Unsaved settings read as the defaults: nothing is written until the admin saves.
+    prefs = NotificationSettings.objects.filter(organization=org).first() or NotificationSettings(
+        organization=org
+    )
     form = NotificationSettingsForm(request.POST or None, instance=prefs)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        notification_settings_save(user=request.user, organization=org, **form.cleaned_data)
         messages.success(request, _("Notification settings saved."))
         return redirect("reports:notification_settings")
     endpoints = org.webhook_endpoints.all()

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hub.api.idempotency import idempotent
+from kernel.api.idempotency import idempotent
 from kernel.api.problems import Conflict
 from kernel.api.views import ReadOnlyViewSet
 from members.services import Actor

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from hub.api.idempotency import idempotent
+from kernel.api.idempotency import idempotent
 from kernel.api.problems import Conflict
 from kernel.api.views import ScopedViewSet
 from members.services import Actor

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.models import Event, publish
 from members.services import Actor, audit
+from notifications.outbox import publish
 
 # check_targets and _add_targets are looked up on the package, `enforcement.services`,
 # where callers (and tests) see them and may replace them.
 from .. import services
+from ..events import OrderEvent
 from ..models import (
     BlockingOrder,
     Compliance,
@@ -155,9 +156,9 @@ def order_amend(
         if announced and new:
             _renotify(order, now)
             publish(
-                type=Event.Type.BLOCKING_ORDER_AMENDED,
+                type=OrderEvent.AMENDED,
                 actor_org=order.issuer,
-                order=order,
+                subject_ids=[order.pk],
                 data={"added": len(new)},
                 urgent=order.deadline - now <= URGENT_WINDOW,
             )
@@ -232,9 +233,9 @@ def order_lift(
             data={"whole": whole, "targets": lifted[:1000]},
         )
         publish(
-            type=Event.Type.BLOCKING_ORDER_LIFTED,
+            type=OrderEvent.LIFTED,
             actor_org=order.issuer,
-            order=order,
+            subject_ids=[order.pk],
             data={"whole": whole, "targets": lifted[:1000]},
         )
     return order

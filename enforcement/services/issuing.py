@@ -12,14 +12,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hub.models import Event, publish
 from members.models import Organization
 from members.services import Actor, audit
+from notifications.outbox import publish
 from reports.models import Report
 
 # check_targets and _add_targets are looked up on the package, `enforcement.services`,
 # where callers (and tests) see them and may replace them.
 from .. import services
+from ..events import OrderEvent
 from ..models import (
     BlockingOrder,
     Compliance,
@@ -278,9 +279,9 @@ def _announce(order: BlockingOrder, now: datetime) -> None:
     order.announced_at = now
     order.save(update_fields=["announced_at"])
     publish(
-        type=Event.Type.BLOCKING_ORDER_ISSUED,
+        type=OrderEvent.ISSUED,
         actor_org=order.issuer,
-        order=order,
+        subject_ids=[order.pk],
         urgent=is_urgent(order),
     )
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from hub.models import Event, publish
+from notifications.outbox import publish
 
+from ..events import OrderEvent
 from ..models import (
     BlockingOrder,
     Compliance,
@@ -48,8 +49,8 @@ def orders_flag_overdue(*, now: datetime | None = None) -> int:
             row.overdue_at = now
             row.save(update_fields=["overdue_at"])
             publish(
-                type=Event.Type.BLOCKING_ORDER_OVERDUE,
-                order=row.order,
+                type=OrderEvent.OVERDUE,
+                subject_ids=[row.order.pk],
                 data={"isp_id": row.isp_id, "isp": row.isp.slug},
                 urgent=is_urgent(row.order),
             )
@@ -76,8 +77,8 @@ def orders_announce_ended(*, now: datetime | None = None) -> int:
             order.end_announced_at = now
             order.save(update_fields=["end_announced_at"])
             publish(
-                type=Event.Type.BLOCKING_ORDER_LIFTED,
-                order=order,
+                type=OrderEvent.LIFTED,
+                subject_ids=[order.pk],
                 data={"whole": True, "expired": True},
             )
             count += 1

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from conftest import celery_worker, wait_for
 from members.tests.factories import make_key
-from reports import webhooks
-from reports.models import WebhookEndpoint
+from notifications import webhooks
+from notifications.models import WebhookEndpoint
 from reports.tests.test_e2e_notifications import HTTP, api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -39,7 +39,7 @@ PROTECTED_EN = "covered by protected network 104.16.0.0/13 (Cloudflare)"
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     """Events are rows nobody processes here; each test starts with a fresh throttle."""
-    monkeypatch.setattr("hub.models._enqueue", lambda event_id, urgent: None)
+    monkeypatch.setattr("notifications.outbox._enqueue", lambda event_id, urgent: None)
     cache.clear()
     yield
     cache.clear()

@@ -11,9 +11,10 @@ import pytest
 from django.utils import timezone
 
 from conftest import api_client_for
-from hub.models import Event
 from members.models import AuditEvent
 from members.tests.factories import OrganizationFactory
+from notifications import registry
+from notifications.models import Event
 from reports.tests.factories import agreement_between, report_by
 
 from ..models import BlockingOrder, Compliance, ComplianceStep, OrderTarget
@@ -72,7 +73,7 @@ def test_a_regulator_issues_an_order_that_addresses_every_telco_of_its_country(
         ("ipv4", "198.51.100.7"),
         ("url", "https://restream.example/live/match"),
     ]
-    assert Event.objects.filter(type="blocking_order.issued", order_id=body["id"]).count() == 1
+    assert Event.objects.filter(type="blocking_order.issued", subject_ids=[body["id"]]).count() == 1
     assert AuditEvent.objects.filter(action="blocking_order.issued").count() == 1
 
 
@@ -273,7 +274,7 @@ def test_lifting_some_targets_keeps_the_order_in_force_and_lifting_the_last_lift
     assert some.json()["status"] == "in_force"
     assert [t["lifted_at"] is not None for t in some.json()["targets"]] == [True, False]
     assert rest.json()["status"] == "lifted"
-    assert Event.objects.filter(type="blocking_order.lifted", order=order).count() == 2
+    assert Event.objects.filter(type="blocking_order.lifted", subject_ids=[order.pk]).count() == 2
 
 
 def test_a_lifted_order_accepts_no_further_steps(authority, authority_api, coparty, isp_api):
@@ -317,7 +318,7 @@ def test_an_amendment_adds_targets_and_asks_every_isp_to_comply_again(
     assert {t["value"] for t in body["targets"]} == {"pirate-streams.example", "mirror.example"}
     assert body["compliance"][0]["state"] == "notified"
     assert body["compliance"][0]["implemented_at"] is None
-    assert Event.objects.filter(type="blocking_order.amended", order=order).count() == 1
+    assert Event.objects.filter(type="blocking_order.amended", subject_ids=[order.pk]).count() == 1
 
 
 def test_an_order_without_an_end_lapses_after_the_configured_period_unless_renewed(
@@ -397,7 +398,6 @@ def test_after_the_grace_window_the_order_is_announced_once_and_cannot_be_withdr
 def test_an_isp_late_past_the_deadline_is_flagged_once_to_itself_and_the_issuer(
     authority, coparty, second_isp
 ):
-    from reports import notify
 
     from .. import services
 
@@ -409,7 +409,7 @@ def test_an_isp_late_past_the_deadline_is_flagged_once_to_itself_and_the_issuer(
     assert services.orders_flag_overdue() == 0
     event = Event.objects.get(type="blocking_order.overdue")
     assert event.data["isp"] == "coparty"
-    told = {a.organization.slug for a in notify.audience(event)}
+    told = {a.organization.slug for a in registry.kind(event.type).audience(event)}
     assert told == {"authority", "coparty"}
     assert Compliance.objects.get(isp=coparty).overdue_at is not None
 
@@ -417,16 +417,14 @@ def test_an_isp_late_past_the_deadline_is_flagged_once_to_itself_and_the_issuer(
 def test_the_isps_are_told_of_an_order_and_the_issuer_is_not(
     authority, coparty, second_isp, outsider
 ):
-    from reports import notify
 
     order = order_by(authority, isps=[coparty])
-    event = Event.objects.get(type="blocking_order.issued", order=order)
+    event = Event.objects.get(type="blocking_order.issued", subject_ids=[order.pk])
 
-    assert [a.organization.slug for a in notify.audience(event)] == ["coparty"]
+    assert [a.organization.slug for a in registry.kind(event.type).audience(event)] == ["coparty"]
 
 
 def test_an_order_that_reaches_its_end_is_announced_as_lifted_to_all(authority, coparty):
-    from reports import notify
 
     from .. import services
 
@@ -436,7 +434,10 @@ def test_an_order_that_reaches_its_end_is_announced_as_lifted_to_all(authority, 
     assert services.orders_announce_ended() == 1
     assert services.orders_announce_ended() == 0
     event = Event.objects.get(type="blocking_order.lifted")
-    assert {a.organization.slug for a in notify.audience(event)} == {"authority", "coparty"}
+    assert {a.organization.slug for a in registry.kind(event.type).audience(event)} == {
+        "authority",
+        "coparty",
+    }
     order.refresh_from_db()
     assert order.status == "expired"
 
@@ -564,6 +565,8 @@ def test_an_order_lifted_before_its_announcement_ran_is_announced_then_lifted(
     services.orders_announce_due()
 
     types = list(
-        Event.objects.filter(order_id=created["id"]).order_by("pk").values_list("type", flat=True)
+        Event.objects.filter(subject_ids=[created["id"]])
+        .order_by("pk")
+        .values_list("type", flat=True)
     )
     assert types == ["blocking_order.issued", "blocking_order.lifted"]

@@ -714,11 +714,11 @@ def test_the_feeds_page_is_for_isps_only(client, authority, owner):
 
 
 def test_the_isp_inbox_links_to_the_order_it_was_told_of(client, authority, coparty):
-    from hub.models import Event
-    from reports import notify
+    from notifications import fanout
+    from notifications.models import Event
 
     order = order_by(authority)
-    notify.fan_out(Event.objects.get(type="blocking_order.issued", order=order))
+    fanout.fan_out(Event.objects.get(type="blocking_order.issued", subject_ids=[order.pk]))
     client.force_login(UserFactory(organization=coparty, role="analyst"))
 
     page = client.get("/reports/inbox/").content.decode()
@@ -741,5 +741,5 @@ def test_an_isps_one_click_answer_updates_the_page_in_place_with_htmx(client, au
     )
 
     assert f'hx-post="/orders/{order.pk}/acknowledge/"' in page and 'hx-select="main"' in page
-    assert answer.status_code == 200 and "<main>" in answer.content.decode()
+    assert answer.status_code == 200 and "<main " in answer.content.decode()
     assert Compliance.objects.get(order=order, isp=coparty).state == "acknowledged"

@@ -31,7 +31,7 @@ AUTHORITY_NAME = "Comisión de Derecho de Autor"
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     """Events are rows; nothing here needs them sent to a worker."""
-    monkeypatch.setattr("hub.models._enqueue", lambda event_id, urgent: None)
+    monkeypatch.setattr("notifications.outbox._enqueue", lambda event_id, urgent: None)
 
 
 @pytest.fixture

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from conftest import api_client_for
 from enforcement import transparency, unblock
+from enforcement.events import OrderEvent
 from enforcement.models import BlockingOrder, OrderTarget, UnblockRequest, UnblockReview
 from enforcement.selectors import blocklist_entries
-from hub.models import Event
 from members.models import AuditEvent
 from members.tests.factories import OrganizationFactory, UserFactory
-from reports.models import Notification
-from reports.tasks import process_event
+from notifications.models import Event, Notification
+from notifications.tasks import process_event
 
 from .factories import as_actor, order_by, without_csrf
 
@@ -35,7 +35,7 @@ API = "/api/v1/unblock-requests/"
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     """Events are rows (processed by hand here), and each test starts with a fresh throttle."""
-    monkeypatch.setattr("hub.models._enqueue", lambda event_id, urgent: None)
+    monkeypatch.setattr("notifications.outbox._enqueue", lambda event_id, urgent: None)
     cache.clear()
     yield
     cache.clear()
@@ -91,8 +91,8 @@ def test_a_request_for_a_name_an_order_covers_opens_a_review_for_its_issuer_and_
     assert review.status == "open"
     expected_due = request.created_at + timedelta(days=7)
     assert abs(review.answer_due - expected_due) < timedelta(seconds=1)
-    event = Event.objects.get(type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED)
-    assert (event.order_id, event.data) == (order.pk, {"review_id": review.pk})
+    event = Event.objects.get(type=OrderEvent.UNBLOCK_REQUESTED)
+    assert (event.subject_ids, event.data) == ([order.pk], {"review_id": review.pk})
     process_event(event.pk)
     assert list(
         Notification.objects.filter(event=event).values_list("organization", flat=True)
@@ -109,7 +109,7 @@ def test_a_name_no_order_covers_is_recorded_without_a_review(client, authority, 
 
     assert UnblockRequest.objects.get().value == "cooking-blog.example"
     assert not UnblockReview.objects.exists()
-    assert not Event.objects.filter(type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED).exists()
+    assert not Event.objects.filter(type=OrderEvent.UNBLOCK_REQUESTED).exists()
 
 
 def test_the_requester_sees_the_same_page_and_mail_whether_or_not_a_confidential_order_matched(
@@ -161,7 +161,7 @@ def test_the_requester_of_a_confidentially_blocked_name_receives_what_a_free_nam
         mailbox(mailoutbox, "free@site.example", free),
     )
     review = UnblockReview.objects.get()
-    event = Event.objects.get(type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED)
+    event = Event.objects.get(type=OrderEvent.UNBLOCK_REQUESTED)
     process_event(event.pk)
     with django_capture_on_commit_callbacks(execute=True):
         unblock.review_answer(
@@ -241,7 +241,7 @@ def test_the_honeypot_reads_like_success_and_stores_nothing(client, authority, c
 
     assert "If an order published in the transparency register covers this name" in body
     assert not UnblockRequest.objects.exists()
-    assert not Event.objects.filter(type=Event.Type.BLOCKING_ORDER_UNBLOCK_REQUESTED).exists()
+    assert not Event.objects.filter(type=OrderEvent.UNBLOCK_REQUESTED).exists()
 
 
 def test_the_eleventh_request_in_an_hour_from_one_address_is_refused(client):

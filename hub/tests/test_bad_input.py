@@ -12,8 +12,9 @@ from django.db import OperationalError
 from django.test import Client
 
 from members.tests.factories import UserFactory
+from notifications.models import WebhookEndpoint
 from reports.indicators import KINDS, IndicatorError, normalise
-from reports.models import Report, WebhookEndpoint
+from reports.models import Report
 from reports.tests.factories import report_by
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from django.db import connection
 
 from conftest import app_broker, celery_worker, wait_for
 from members.tests.factories import make_key
-from reports import webhooks
-from reports.models import WebhookDelivery, WebhookEndpoint
+from notifications import webhooks
+from notifications.models import WebhookDelivery, WebhookEndpoint
 from reports.tests.factories import agreement_between
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -74,9 +74,9 @@ def received_report_ids(receiver) -> list[int]:
 
 
 def _state() -> str:
-    from hub.models import Event
+    from notifications.models import Event
 
-    events = list(Event.objects.values_list("pk", "report_ids", "processed_at"))
+    events = list(Event.objects.values_list("pk", "subject_ids", "processed_at"))
     deliveries = list(WebhookDelivery.objects.values_list("msg_id", "state", "last_error"))
     return f"events: {events}; deliveries: {deliveries}"
 

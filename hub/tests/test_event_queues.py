@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def queued(monkeypatch):
     sent = []
-    monkeypatch.setattr("hub.models._enqueue", lambda event_id, queue: sent.append(queue))
+    monkeypatch.setattr("notifications.outbox._enqueue", lambda event_id, queue: sent.append(queue))
     return sent
 
 
@@ -76,10 +76,12 @@ def test_a_live_event_goes_to_the_urgent_queue_even_in_bulk(
 def test_the_sweep_re_sends_a_lost_bulk_event_to_the_bulk_queue(
     client, league_key, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from hub.models import Event
-    from reports import tasks
+    from notifications import tasks
+    from notifications.models import Event
 
-    monkeypatch.setattr("hub.models._enqueue", lambda event_id, queue: None)  # Redis lost it
+    monkeypatch.setattr(
+        "notifications.outbox._enqueue", lambda event_id, queue: None
+    )  # Redis lost it
     with django_capture_on_commit_callbacks(execute=True):
         post(client, league_key, "/api/v1/reports/bulk/", {"reports": [report(1), report(2)]})
         post(client, league_key, "/api/v1/reports/", report(3))

@@ -11,15 +11,15 @@ pytestmark = pytest.mark.django_db
 
 def test_the_unread_badge_is_a_fragment_that_htmx_refreshes(client, owner, coparty):
     from enforcement.tests.factories import order_by
-    from hub.models import Event
     from members.tests.factories import OrganizationFactory
-    from reports import notify
+    from notifications import fanout
+    from notifications.models import Event
 
     authority = OrganizationFactory(slug="authority", kind="regulator", country="PE")
     order = order_by(authority)
     client.force_login(UserFactory(organization=coparty))
     before = client.get("/fragments/unread/").content.decode()
-    notify.fan_out(Event.objects.get(type="blocking_order.issued", order=order))
+    fanout.fan_out(Event.objects.get(type="blocking_order.issued", subject_ids=[order.pk]))
 
     after = client.get("/fragments/unread/", HTTP_HX_REQUEST="true").content.decode()
     page = client.get("/reports/inbox/").content.decode()

@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from hub.api import idempotency
-from hub.models import IdempotencyRecord
 from hub.tasks import purge_idempotency_records
+from kernel.api import idempotency
+from kernel.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
 

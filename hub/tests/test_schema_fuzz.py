@@ -41,12 +41,12 @@ from schemathesis.specs.openapi.checks import (
 
 from enforcement import unblock
 from enforcement.tests.factories import as_actor, order_by
-from hub.models import Event
 from kernel.vocabulary import TLP
 from members.tests.factories import OrganizationFactory, make_key
+from notifications.models import Event, Notification, WebhookEndpoint
+from notifications.tasks import process_event
 from reports import services as report_services
-from reports.models import ClusterSuggestion, Notification, Report, Target, WebhookEndpoint
-from reports.tasks import process_event
+from reports.models import ClusterSuggestion, Report, Target
 from reports.tests.factories import agreement_between, report_by
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +85,7 @@ def world(settings, tmp_path, monkeypatch):
     about it, a webhook endpoint on the loopback address. Returns an API key per member."""
     # Events stay rows (the seed's are processed here, by hand): nothing is queued to Redis
     # and no webhook leaves the test.
-    monkeypatch.setattr("hub.models._enqueue", lambda *args, **kwargs: None)
+    monkeypatch.setattr("notifications.outbox._enqueue", lambda *args, **kwargs: None)
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True
@@ -276,7 +276,7 @@ def test_the_schema_documents_the_shared_plumbing():
     """What kernel.api.schema adds, read from the generated schema (no server needed)."""
     from drf_spectacular.generators import SchemaGenerator
 
-    from hub.api.idempotency import HEADER
+    from kernel.api.idempotency import HEADER
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = {

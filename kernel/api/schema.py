@@ -5,7 +5,7 @@ does, so that no view has to restate it and none can forget it:
 
 - the RFC 9457 problem answers of `kernel.api.problems` (`application/problem+json`, with the
   field-level `errors` of a validation failure), for the statuses each operation can give;
-- the `Idempotency-Key` request header on the writes decorated with `hub.api.idempotency`;
+- the `Idempotency-Key` request header on the writes decorated with `kernel.api.idempotency`;
 - request bodies as JSON: DRF's default form parsers also accept form data, but the API of
   docs/contract.md is
   JSON, and a client generated from form media types would send nested reports flattened.
@@ -65,7 +65,7 @@ PROBLEM_DESCRIPTIONS = {
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 # The request header of idempotent writes, and the mark their decorator
-# (`hub.api.idempotency.idempotent`) leaves on the view method: the decorator stays the single
+# (`kernel.api.idempotency.idempotent`) leaves on the view method: the decorator stays the single
 # place that says which writes honour the header, and the kernel need not import it.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENT_MARK = "honours_idempotency_key"

@@ -9,8 +9,8 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hub.api.idempotency import idempotent
 from kernel.api.fields import TLPField
+from kernel.api.idempotency import idempotent
 from kernel.api.problems import Conflict
 from kernel.api.views import ScopedViewSet
 from kernel.vocabulary import AGREEMENT_TLPS, Category

@@ -1,9 +1,9 @@
-"""E-mail in the reader's language: `members.mail`, and the invitation a new colleague gets."""
+"""E-mail in the reader's language: `kernel.mail`, and the invitation a new colleague gets."""
 
 import pytest
 from django.urls import reverse
 
-from members.mail import mail_language, send_to_each_in_own_language
+from kernel.mail import mail_language, send_to_each_in_own_language
 from members.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,17 +1,21 @@
 """/api/v1/notifications/: the organisation's inbox, through the policy (items about reports it
-can no longer see drop out)."""
+can no longer see drop out). The items are the notifications app's; the reports they show are
+this app's, as the reader may see them now."""
 
 from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import services
-from ..models import Notification
-from ..selectors import visible_notifications
+from kernel.api.views import ScopedViewSet
+from notifications.models import Notification
+from notifications.selectors import inbox
+from notifications.services import notifications_mark_read
+
+from ..selectors import with_reports
 from .serializers import ReportSerializer
 
 
@@ -19,8 +23,8 @@ class NotificationSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="event.type")
     read = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
-    agreement = serializers.IntegerField(source="event.agreement_id", allow_null=True)
-    order = serializers.IntegerField(source="event.order_id", allow_null=True)
+    agreement = serializers.SerializerMethodField()
+    order = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
@@ -31,9 +35,14 @@ class NotificationSerializer(serializers.ModelSerializer):
         return item.read_at is not None
 
     def get_report(self, item: Notification) -> dict | None:
-        if item.report is None:
-            return None
-        return ReportSerializer(item.report, context=self.context).data
+        report = getattr(item, "report", None)
+        return None if report is None else ReportSerializer(report, context=self.context).data
+
+    def get_agreement(self, item: Notification) -> int | None:
+        return item.event.subject_id if item.event.subject == "agreement" else None
+
+    def get_order(self, item: Notification) -> int | None:
+        return item.event.subject_id if item.event.subject == "order" else None
 
 
 class NotificationFilter(django_filters.FilterSet):
@@ -45,9 +54,10 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["unread", "type"]
 
 
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The organisation's inbox. Reading it (and marking read) needs only the `read` scope."""
 
+    model = Notification
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     required_scopes = {"read": "read", "read_all": "read"}
@@ -55,21 +65,24 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.request.user.organization}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Notification.objects.none()
-        return visible_notifications(self.request.user.organization)
+    def scoped_queryset(self):
+        return inbox(self.request.user.organization)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else with_reports(self.request.user.organization, page)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         item = self.get_object()
-        services.notifications_mark_read(org=request.user.organization, pk=item.pk)
+        notifications_mark_read(org=request.user.organization, pk=item.pk)
         item.refresh_from_db(fields=["read_at"])
+        (item,) = with_reports(request.user.organization, [item])
         return Response(NotificationSerializer(item, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        count = services.notifications_mark_read(org=request.user.organization)
+        count = notifications_mark_read(org=request.user.organization)
         return Response({"marked_read": count})

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from hub.api.idempotency import idempotent
+from kernel.api.idempotency import idempotent
 from kernel.api.problems import flatten_errors
 from kernel.api.schema import ProblemFieldErrorSerializer
 from kernel.api.views import ScopedViewSet

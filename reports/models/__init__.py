@@ -1,4 +1,4 @@
-"""Models of the reports app: reports and targets (`core`), notifications (`notifications`)."""
+"""Models of the reports app: reports, indicators, targets and clusters (`core`)."""
 
 from .core import (
     Cluster,
@@ -11,7 +11,6 @@ from .core import (
     TargetLink,
     _evidence_path,
 )
-from .notifications import Notification, NotificationSettings, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Cluster",
@@ -19,12 +18,8 @@ __all__ = [
     "Evidence",
     "Indicator",
     "IndicatorKind",
-    "Notification",
-    "NotificationSettings",
     "Report",
     "Target",
     "TargetLink",
-    "WebhookDelivery",
-    "WebhookEndpoint",
     "_evidence_path",
 ]

@@ -12,25 +12,26 @@ from __future__ import annotations
 
 import pytest
 
-from hub.models import Event
 from kernel.vocabulary import TLP
 from members.tests.factories import UserFactory
-from reports import services
-from reports.indicators import normalise
-from reports.models import (
+from notifications.models import (
+    Event,
     Notification,
     NotificationSettings,
-    Report,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from reports.tasks import process_event
+from notifications.tasks import process_event
+from reports import services
+from reports.events import ReportEvent
+from reports.indicators import normalise
+from reports.models import Report
 from reports.tests.factories import _as, agreement_between, report_by
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN = "pirate-restream.example"
-CORROBORATED = Event.Type.TARGET_CORROBORATED
+CORROBORATED = ReportEvent.TARGET_CORROBORATED
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def told(owner, event: Event, admin, mail: list) -> dict[str, object]:
     return {
         "inbox": list(
             Notification.objects.filter(organization=owner, event=event).values_list(
-                "report_id", flat=True
+                "subject_id", flat=True
             )
         ),
         "webhook": WebhookDelivery.objects.filter(
@@ -117,7 +118,7 @@ def test_an_earlier_reporter_who_cannot_see_the_later_report_is_not_told_of_the_
     process_pending()
 
     event = Event.objects.get(type=CORROBORATED)
-    assert later.pk in event.report_ids  # the corroboration was published: the hub knows
+    assert later.pk in event.subject_ids  # the corroboration was published: the hub knows
     assert not Report.objects.visible_to(owner).filter(pk=later.pk).exists()
     assert told(owner, event, owner_listens, mailoutbox[before:]) == {
         "inbox": [],

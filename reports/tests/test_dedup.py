@@ -2,8 +2,8 @@
 
 import pytest
 
-from hub.models import Event
 from kernel.vocabulary import TLP
+from notifications.models import Event
 from reports import dedup
 from reports.models import Report, Target, TargetLink
 from reports.tests.factories import agreement_between, report_by
@@ -91,7 +91,7 @@ def test_a_target_reported_by_a_second_member_publishes_a_corroboration(owner, c
     second = report_by(coparty, indicators=[("domain", "corro.example")])
     link(second)
     event = Event.objects.get(type="target.corroborated")
-    assert event.report_ids == [second.pk]
+    assert event.subject_ids == [second.pk]
 
 
 def test_the_same_member_reporting_again_is_no_corroboration(owner):

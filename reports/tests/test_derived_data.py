@@ -1,6 +1,6 @@
 """What the hub derives from reports reveals none that the reader may not see: the cases a
 security review found on the targets API, pinned one by one (the property over random worlds
-is test_non_interference.py).
+is hub/tests/test_non_interference.py).
 
 The owner reports privately (a report only it sees); the co-party reports under an agreement
 with the owner; the outsider has no agreement with anyone.

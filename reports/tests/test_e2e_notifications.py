@@ -15,8 +15,9 @@ from django.db import connection
 
 from conftest import app_broker, celery_worker, wait_for
 from members.tests.factories import make_key
-from reports import webhooks
-from reports.models import Report, Target, WebhookDelivery, WebhookEndpoint
+from notifications import webhooks
+from notifications.models import WebhookDelivery, WebhookEndpoint
+from reports.models import Report, Target
 from reports.tests.factories import agreement_between
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -169,9 +170,9 @@ def shared_report_ids(receiver) -> dict[str, int]:
 
 
 def _state() -> str:
-    from hub.models import Event
+    from notifications.models import Event
 
-    events = list(Event.objects.values_list("type", "report_ids", "processed_at"))
+    events = list(Event.objects.values_list("type", "subject_ids", "processed_at"))
     deliveries = list(
         WebhookDelivery.objects.values_list("msg_id", "state", "attempts", "last_error")
     )

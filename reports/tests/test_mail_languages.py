@@ -3,10 +3,11 @@ the hub's default for anyone without one; what the hub keeps stays English."""
 
 import pytest
 
-from hub.models import Event
 from members.tests.factories import UserFactory
-from reports import dedup, notify, tasks
-from reports.models import NotificationSettings, WebhookEndpoint
+from notifications import delivery, fanout
+from notifications.models import Event, NotificationSettings, WebhookEndpoint
+from reports import dedup
+from reports.events import ReportEvent
 from reports.tests.factories import agreement_between, report_by
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,9 @@ def shared(owner, coparty):
 
 def shared_report_event(owner) -> Event:
     report_by(owner)
-    event = Event.objects.filter(type=Event.Type.REPORT_SHARED).latest("pk")
-    dedup.link_reports(event.report_ids)
-    notify.fan_out(event)
+    event = Event.objects.filter(type=ReportEvent.SHARED).latest("pk")
+    dedup.link_reports(event.subject_ids)
+    fanout.fan_out(event)
     return event
 
 
@@ -38,7 +39,7 @@ def test_an_admin_reading_spanish_gets_the_event_email_in_spanish_and_a_colleagu
     NotificationSettings.objects.create(organization=coparty, email_enabled=True)
     event = shared_report_event(owner)
 
-    notify.email_immediately(event)
+    fanout.email_immediately(event)
 
     mails = by_recipient(mailoutbox)
     assert len(mailoutbox) == 2  # one per language, not one per person
@@ -49,7 +50,7 @@ def test_an_admin_reading_spanish_gets_the_event_email_in_spanish_and_a_colleagu
     assert english.subject == "[Atalaya] A report was shared with you"
     assert "1 item in your Atalaya inbox" in english.body
     assert "A restream" not in spanish.body + english.body  # titles never leave the hub
-    notify.email_immediately(event)
+    fanout.email_immediately(event)
     assert len(mailoutbox) == 2  # claimed: a re-run sends nothing
 
 
@@ -61,11 +62,11 @@ def test_a_digest_reaches_an_admin_reading_brazilian_portuguese_in_portuguese(
         organization=coparty, email_enabled=True, email_digest="daily"
     )
     report_by(owner, indicators=[("domain", "one.example")])
-    notify.fan_out(Event.objects.filter(type=Event.Type.REPORT_SHARED).latest("pk"))
+    fanout.fan_out(Event.objects.filter(type=ReportEvent.SHARED).latest("pk"))
     report_by(owner, indicators=[("domain", "two.example")])
-    notify.fan_out(Event.objects.filter(type=Event.Type.REPORT_SHARED).latest("pk"))
+    fanout.fan_out(Event.objects.filter(type=ReportEvent.SHARED).latest("pk"))
 
-    assert notify.send_digests("daily") == 1
+    assert fanout.send_digests("daily") == 1
 
     mail = by_recipient(mailoutbox)["bia@coparty.example"]
     assert mail.to == ["bia@coparty.example"]  # the admin who signed the agreement reads English
@@ -81,7 +82,7 @@ def test_a_disabled_endpoint_is_explained_in_each_admins_language_and_kept_in_en
         organization=coparty, url="https://hooks.coparty.example/in", secret="whsec_" + "A" * 43
     )
 
-    tasks._disable(endpoint, tasks.FAILED_IN_A_ROW, count=5)
+    delivery._disable(endpoint, delivery.FAILED_IN_A_ROW, count=5)
 
     endpoint.refresh_from_db()
     assert endpoint.disabled_reason == "5 deliveries in a row failed"

@@ -2,11 +2,19 @@
 
 import pytest
 
-from hub.models import Event
 from members import services as member_services
 from members.services import Actor
-from reports import dedup, notify
-from reports.models import Notification, NotificationSettings, WebhookDelivery, WebhookEndpoint
+from notifications import fanout
+from notifications.models import (
+    Event,
+    Notification,
+    NotificationSettings,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from reports import dedup
+from reports import notifications as report_events
+from reports.events import ReportEvent
 from reports.tests.factories import agreement_between, report_by
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +27,9 @@ def endpoint_for(org):
 
 
 def process(event: Event) -> list[WebhookDelivery]:
-    if event.type == Event.Type.REPORT_SHARED:
-        dedup.link_reports(event.report_ids)
-    return notify.fan_out(event)
+    if event.type == ReportEvent.SHARED:
+        dedup.link_reports(event.subject_ids)
+    return fanout.fan_out(event)
 
 
 def latest(kind: str) -> Event:
@@ -41,7 +49,7 @@ def test_a_shared_report_reaches_the_coparty_inbox_and_webhook_and_not_the_outsi
     report = report_by(owner)
     deliveries = process(latest("report.shared"))
     assert [d.endpoint.organization for d in deliveries] == [coparty]
-    assert list(Notification.objects.values_list("organization__slug", "report_id")) == [
+    assert list(Notification.objects.values_list("organization__slug", "subject_id")) == [
         ("coparty", report.pk)
     ]
 
@@ -79,10 +87,10 @@ def test_a_bulk_submission_is_one_message_per_channel_but_every_item_in_the_inbo
     services.reports_submit(actor=_admin(owner), items=items)
     deliveries = process(latest("report.shared"))
     assert len(deliveries) == 1
-    body = notify.payload_for(deliveries[0])
+    body = fanout.payload_for(deliveries[0])
     assert body["type"] == "report.shared"
     assert body["data"]["count"] == 150
-    assert len(body["data"]["reports"]) == notify.MAX_REPORTS_PER_MESSAGE
+    assert len(body["data"]["reports"]) == report_events.MAX_REPORTS_PER_MESSAGE
     assert len(body["data"]["more_report_ids"]) == 50
     assert Notification.objects.filter(organization=coparty).count() == 150
 
@@ -99,9 +107,9 @@ def test_the_payload_is_rebuilt_at_send_time_and_cancelled_once_the_report_is_hi
     endpoint_for(coparty)
     report_by(owner)
     (delivery,) = process(latest("report.shared"))
-    assert notify.payload_for(delivery)["data"]["owner"] == "owner"
+    assert fanout.payload_for(delivery)["data"]["owner"] == "owner"
     member_services.agreement_suspend(actor=Actor.system(), agreement=shared)
-    assert notify.payload_for(delivery) is None
+    assert fanout.payload_for(delivery) is None
 
 
 def test_subscriptions_filter_report_events(owner, coparty, shared):
@@ -223,18 +231,18 @@ def test_a_daily_digest_is_one_email_per_organisation(owner, coparty, shared, ma
     process(latest("report.shared"))
     report_by(owner, indicators=[("domain", "two.example")])
     process(latest("report.shared"))
-    assert notify.send_digests("daily") == 1
+    assert fanout.send_digests("daily") == 1
     (mail,) = mailoutbox
     admins = set(coparty.users.filter(role="admin").values_list("email", flat=True))
     assert "admin@coparty.example" in admins and set(mail.to) == admins
     assert "2 new" in mail.subject
-    assert notify.send_digests("daily") == 0
+    assert fanout.send_digests("daily") == 0
 
 
 def test_a_delivery_whose_secret_cannot_sign_fails_with_the_reason_and_is_not_retried(
     owner, coparty, shared
 ):
-    from reports.tasks import deliver_webhook
+    from notifications.tasks import deliver_webhook
 
     endpoint_for(coparty)  # its secret is not valid base64
     report_by(owner)

@@ -1,7 +1,7 @@
 """Webhook signing, retry timing and delivery, against real HTTP(S) servers on loopback.
 
 The module's own tests need no database; the last section drives the delivery task
-(`reports.tasks.deliver_webhook`) over real rows. Two autouse guards keep every test on this
+(`notifications.tasks.deliver_webhook`) over real rows. Two autouse guards keep every test on this
 machine: name resolution goes through a table (numeric literals only reach the real resolver,
 with AI_NUMERICHOST), and any TCP connect to a non-loopback address fails the test before a
 packet leaves.
@@ -33,8 +33,8 @@ import pytest
 import standardwebhooks
 import urllib3
 
-from reports import webhooks
-from reports.webhooks import (
+from notifications import webhooks
+from notifications.webhooks import (
     RETRY_SCHEDULE,
     DeliveryResult,
     DestinationRefused,
@@ -47,6 +47,7 @@ from reports.webhooks import (
     sign,
     verify,
 )
+from reports.events import ReportEvent
 
 REAL_GETADDRINFO = socket.getaddrinfo
 REAL_CONNECT = socket.socket.connect
@@ -957,9 +958,9 @@ def test_a_delivery_verifies_with_the_reference_standardwebhooks_library(server)
 def coparty_hooks(db, owner, coparty):
     """`make(url, n)`: the co-party's endpoint at `url` and n pending deliveries to it, one
     per report the owner shares with it (the rows process_event would write)."""
-    from hub.models import Event
-    from reports import dedup, notify
-    from reports.models import WebhookEndpoint
+    from notifications import fanout
+    from notifications.models import Event, WebhookEndpoint
+    from reports import dedup
     from reports.tests.factories import agreement_between, report_by
 
     agreement_between(owner, coparty, categories=["live_sports"], jurisdictions=["PE"])
@@ -971,9 +972,9 @@ def coparty_hooks(db, owner, coparty):
         deliveries = []
         for _ in range(n):
             report_by(owner, indicators=[("domain", f"site-{random.getrandbits(32)}.example")])
-            event = Event.objects.filter(type=Event.Type.REPORT_SHARED).latest("pk")
-            dedup.link_reports(event.report_ids)
-            deliveries += notify.fan_out(event)
+            event = Event.objects.filter(type=ReportEvent.SHARED).latest("pk")
+            dedup.link_reports(event.subject_ids)
+            deliveries += fanout.fan_out(event)
         assert [d.endpoint_id for d in deliveries] == [endpoint.pk] * n
         return endpoint, deliveries
 
@@ -981,7 +982,7 @@ def coparty_hooks(db, owner, coparty):
 
 
 def test_the_task_signs_so_that_the_reference_library_verifies_it(server, coparty_hooks, settings):
-    from reports.tasks import deliver_webhook
+    from notifications.tasks import deliver_webhook
 
     settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True  # the receiver is on loopback
     endpoint, (delivery,) = coparty_hooks(server.url("/ok"))
@@ -992,7 +993,7 @@ def test_the_task_signs_so_that_the_reference_library_verifies_it(server, copart
     message = standardwebhooks.Webhook(endpoint.secret).verify(received.body, received.headers)
     assert received.headers["webhook-id"] == delivery.msg_id
     assert message["type"] == "report.shared"
-    assert message["data"]["id"] == delivery.event.report_ids[0]
+    assert message["data"]["id"] == delivery.event.subject_ids[0]
 
 
 def _allow_private_with_debug_off() -> object:
@@ -1026,7 +1027,7 @@ def test_with_debug_off_the_task_refuses_a_loopback_destination_and_sends_nothin
     assert _allow_private_with_debug_off() == "False"
     settings.DEBUG = False
     settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = False
-    from reports.tasks import deliver_webhook
+    from notifications.tasks import deliver_webhook
 
     endpoint, (delivery,) = coparty_hooks(server.url("/ok"))
     # ...and what the worker then does with a receiver on 127.0.0.1.
@@ -1041,7 +1042,7 @@ def test_with_debug_off_the_task_refuses_a_loopback_destination_and_sends_nothin
 
 def _fail_for_good(deliveries) -> None:
     """Brings each delivery to its last scheduled attempt, so the next failure is final."""
-    from reports.models import WebhookDelivery
+    from notifications.models import WebhookDelivery
 
     WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
         attempts=len(RETRY_SCHEDULE)
@@ -1052,7 +1053,7 @@ def test_five_deliveries_failed_in_a_row_disable_the_endpoint_through_the_task(
     server, coparty_hooks, settings, coparty, mailoutbox
 ):
     from members.tests.factories import UserFactory
-    from reports.tasks import deliver_webhook
+    from notifications.tasks import deliver_webhook
 
     settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True
     UserFactory(organization=coparty, role="admin", email="admin@coparty.example")
@@ -1076,7 +1077,7 @@ def test_five_deliveries_failed_in_a_row_disable_the_endpoint_through_the_task(
 
 
 def test_a_delivered_message_resets_the_count_of_failures(server, coparty_hooks, settings):
-    from reports.tasks import deliver_webhook
+    from notifications.tasks import deliver_webhook
 
     settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = True
     endpoint, deliveries = coparty_hooks(server.url("/fail"), n=9)

@@ -178,8 +178,8 @@ def demo(live_server) -> None:
     so inboxes are filled: these tests look at pages; the flow test runs the real worker."""
     from django.core.management import call_command
 
-    from hub.models import Event
-    from reports.tasks import process_event
+    from notifications.models import Event
+    from notifications.tasks import process_event
 
     call_command("load_demo", stdout=StringIO())
     pending = Event.objects.filter(processed_at__isnull=True).order_by("pk")

@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 from enforcement import services
 from enforcement.models import Compliance
 from enforcement.tests.factories import as_actor, order_by
-from hub.models import Event
 from members.tests.factories import UserFactory
-from reports import dedup, notify
-from reports.models import Notification
+from notifications import fanout
+from notifications.models import Event, Notification
+from reports import dedup
 from reports.tests.factories import agreement_between, report_by
 
 from .steps import sign_in
@@ -80,8 +80,8 @@ def test_marking_inbox_items_read_happens_in_place_and_the_badge_follows_at_once
     for title in ("Derby mirror", "Ripper site"):
         report_by(owner, title=title)
         event = Event.objects.filter(type="report.shared").latest("pk")
-        dedup.link_reports(event.report_ids)
-        notify.fan_out(event)
+        dedup.link_reports(event.subject_ids)
+        fanout.fan_out(event)
     email = UserFactory(organization=coparty, email="viewer@isp.example", role="viewer").email
     page = new_page("desktop")
     sign_in(page, email)
@@ -158,7 +158,7 @@ def test_a_404_for_an_inbox_row_is_a_short_message_not_a_page_inside_the_row(
     new_page, authority, coparty
 ):
     order = order_by(authority, reference="APIN-HTMX-404")
-    notify.fan_out(Event.objects.get(type="blocking_order.issued", order=order))
+    fanout.fan_out(Event.objects.get(type="blocking_order.issued", subject_ids=[order.pk]))
     email = UserFactory(organization=coparty, email="viewer@isp.example", role="viewer").email
     page = new_page("desktop")
     sign_in(page, email)

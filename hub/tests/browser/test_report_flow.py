@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from conftest import app_broker, celery_worker, wait_for
 from members.tests.factories import UserFactory
+from notifications.models import Notification
 from reports.forms import INDICATOR_PREFIX
-from reports.models import Notification
 from reports.tests.factories import agreement_between
 
 from .steps import TWO_FACTOR_PATH, path_of, sign_in, switch_language, two_factor_installed

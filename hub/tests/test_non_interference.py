@@ -32,13 +32,13 @@ from hypothesis import strategies as st
 
 from conftest import api_client_for
 from hub import dashboard, search
-from hub.models import Event
 from kernel.vocabulary import TLP
 from members.models import Organization
 from members.tests.factories import OrganizationFactory, UserFactory
-from reports import notify
-from reports.models import NotificationSettings, Report, WebhookDelivery, WebhookEndpoint
-from reports.tasks import process_event
+from notifications import fanout
+from notifications.models import Event, NotificationSettings, WebhookDelivery, WebhookEndpoint
+from notifications.tasks import process_event
+from reports.models import Report
 from reports.tests.factories import agreement_between, report_by
 
 pytestmark = pytest.mark.django_db
@@ -303,7 +303,7 @@ def _get(api, url: str) -> dict:
 
 
 def _webhook_body(delivery: WebhookDelivery, names: Names) -> dict | None:
-    body = notify.payload_for(delivery)
+    body = fanout.payload_for(delivery)
     if body is None:
         return None
     body = {k: v for k, v in body.items() if k != "timestamp"}

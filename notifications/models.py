@@ -1,18 +1,74 @@
-"""What members are told: their inbox, their settings, their webhook endpoints and deliveries."""
+"""What members are told: the outbox of events, their inbox, their subscriptions, their webhook
+endpoints and deliveries.
+
+Organisations are reached through `settings.ATALAYA_ORGANIZATION_MODEL` (as Django's own apps
+reach the user model through AUTH_USER_MODEL): this app sits below `members` and names no model
+of an app above it. What an event is about (reports, an agreement, an order) is a list of ids
+whose meaning the event type's app knows (`registry`).
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hub.models import Event
 from kernel.vocabulary import Category
-from members.models import Organization
 
-from .core import Report
+from . import registry
+
+ORGANIZATION = settings.ATALAYA_ORGANIZATION_MODEL
+
+
+class Event(models.Model):
+    """The outbox: something members may need to be told about, written in the transaction of
+    the change itself (`outbox.publish`). Redis only carries "look at event N"; if the message
+    is lost (broker down at commit, worker killed), the beat sweeper finds the row still
+    unprocessed. Any app may publish; the app that registered the type decides who hears it."""
+
+    type = models.CharField(max_length=40)
+    # The organisation whose action caused it: never told of its own action.
+    actor_org = models.ForeignKey(
+        ORGANIZATION, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What it is about, by id: the reports of a submission, the agreement, the order.
+    subject_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # What else the type's handler needs (e.g. which ISP an overdue order is about).
+    data = models.JSONField(default=dict, blank=True)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="event_pending",
+            ),
+            # Events about one subject (an order's history, a report's): GIN on the ids.
+            GinIndex(fields=["subject_ids"], name="event_subjects"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"
+
+    @property
+    def subject_id(self) -> int | None:
+        """The one subject of an event about one thing (an agreement, an order)."""
+        return self.subject_ids[0] if len(self.subject_ids) == 1 else None
+
+    def get_type_display(self) -> str:
+        return registry.label(self.type)
+
+    @property
+    def subject(self) -> str:
+        """What `subject_ids` are ids of ("report", "agreement", "order")."""
+        return registry.kind(self.type).subject
 
 
 class NotificationSettings(models.Model):
@@ -24,7 +80,7 @@ class NotificationSettings(models.Model):
         DAILY = "daily", _("Daily digest")
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="notification_settings"
+        ORGANIZATION, on_delete=models.CASCADE, related_name="notification_settings"
     )
     # Empty means all. Filters report events; agreement events always reach the parties.
     categories = ArrayField(
@@ -41,15 +97,15 @@ class NotificationSettings(models.Model):
 
 
 class Notification(models.Model):
-    """One inbox item: an event, for one organisation, about one report (or none)."""
+    """One inbox item: an event, for one organisation, about one subject (or none)."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="notifications"
+        ORGANIZATION, on_delete=models.CASCADE, related_name="notifications"
     )
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
-    report = models.ForeignKey(
-        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    # The subject this item is about (a report id for report events), or None: one item per
+    # subject, so the inbox can drop those the organisation may no longer see.
+    subject_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -59,8 +115,8 @@ class Notification(models.Model):
         constraints = [
             # Processing an event twice never tells anyone twice.
             models.UniqueConstraint(
-                fields=["organization", "event", "report"],
-                name="one_notification_per_event_report",
+                fields=["organization", "event", "subject_id"],
+                name="one_notification_per_event_subject",
                 nulls_distinct=False,
             ),
         ]
@@ -72,7 +128,7 @@ class Notification(models.Model):
 
 class WebhookEndpoint(models.Model):
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="webhook_endpoints"
+        ORGANIZATION, on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
@@ -126,13 +182,15 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event"], name="one_delivery_per_event"),
+            models.UniqueConstraint(
+                fields=["endpoint", "event"], name="one_delivery_per_endpoint_event"
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
                 condition=models.Q(state__in=["pending", "sending"]),
-                name="delivery_due",
+                name="webhook_delivery_due",
             ),
         ]
 

@@ -23,7 +23,8 @@ from rest_framework.test import APIClient
 
 from members.models import Agreement, APIKey, Organization, User
 from members.tests.factories import OrganizationFactory, UserFactory, make_key
-from reports.models import Report, WebhookEndpoint
+from notifications.models import WebhookEndpoint
+from reports.models import Report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.two_factor]
 

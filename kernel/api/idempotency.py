@@ -18,8 +18,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from hub.models import IdempotencyRecord
 from kernel.api.schema import IDEMPOTENCY_HEADER, IDEMPOTENT_MARK
+from kernel.models import IdempotencyRecord
 
 HEADER = IDEMPOTENCY_HEADER
 RETENTION = timedelta(hours=24)

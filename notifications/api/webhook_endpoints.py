@@ -6,27 +6,31 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hub.models import Event
 from kernel.api.pagination import CursorPagination
-from members.services import Actor, audit
+from kernel.api.views import ScopedViewSet
 
-from .. import webhooks
+from .. import registry, services, webhooks
 from ..models import WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    # The choices are the registered event types, known once the apps are ready (`__init__`).
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=Event.Type.values), required=False, default=list
+        child=serializers.ChoiceField(choices=[]), required=False, default=list
     )
 
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "url", "description", "events", "active", "disabled_reason", "created_at"]
         read_only_fields = ["id", "disabled_reason", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["events"].child.choices = registry.types()
 
     def validate_url(self, url: str) -> str:
         allow_private = settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS
@@ -71,8 +75,9 @@ class WebhookEndpointViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
+    model = WebhookEndpoint
     serializer_class = WebhookEndpointSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     required_scopes = {
@@ -84,35 +89,24 @@ class WebhookEndpointViewSet(
         "deliveries": "admin",
     }
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return WebhookEndpoint.objects.none()
+    def scoped_queryset(self):
         return WebhookEndpoint.objects.filter(organization=self.request.user.organization)
 
     @extend_schema(responses={201: WebhookEndpointCreatedSerializer})
     def create(self, request, *args, **kwargs):
         write = WebhookEndpointSerializer(data=request.data)
         write.is_valid(raise_exception=True)
-        endpoint = WebhookEndpoint.objects.create(
-            organization=request.user.organization,
-            secret=webhooks.generate_secret(),
-            **write.validated_data,
+        endpoint = services.webhook_endpoint_create(
+            user=request.user, organization=request.user.organization, **write.validated_data
         )
-        audit(actor=Actor.from_request_user(request.user), action="webhook.created", obj=endpoint)
         # The secret is shown once, in this answer only.
         return Response(
             WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED
         )
 
     def perform_update(self, serializer):
-        endpoint = serializer.save()
-        if endpoint.active and endpoint.disabled_reason:
-            # Re-enabled by the member: start counting failures afresh.
-            endpoint.disabled_reason = ""
-            endpoint.consecutive_failures = 0
-            endpoint.save(update_fields=["disabled_reason", "consecutive_failures"])
-        audit(
-            actor=Actor.from_request_user(self.request.user), action="webhook.updated", obj=endpoint
+        serializer.instance = services.webhook_endpoint_update(
+            user=self.request.user, endpoint=serializer.instance, **serializer.validated_data
         )
 
     @extend_schema(responses=WebhookDeliverySerializer(many=True))
