@@ -15,7 +15,7 @@ What is here, and what is deliberately not:
   regions): pirates run servers there, and protecting it would shield them.
 * Not free-hosting parents (blogspot.*, github.io, workers.dev, pages.dev, web.app, appspot.com,
   ...): each name under them is someone else's site, so they get a warning instead
-  (``reports.clustering.WARNING_LIST`` via ``enforcement.safeguards.target_warnings``).
+  (``reports.clustering.WARNING_LIST`` via ``enforcement.safeguards.warnings_for``).
 
 Domain rows protect the name itself; with ``include_subdomains`` every name under it too.
 Blocking a *parent* of a protected name is caught by ``enforcement.safeguards`` whatever the flag

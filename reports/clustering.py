@@ -94,7 +94,6 @@ __all__ = [
     "family_key",
     "is_generic_label",
     "is_warning_listed",
-    "link_reasons",
     "lookalike_skeleton",
     "suggestion_keys",
     "warning_listing",
@@ -225,17 +224,6 @@ def cluster_keys(
     if brand is not None:
         keys["brand"] = brand
     return keys
-
-
-def link_reasons(a: Target, b: Target, *, warning_list: WarningList = WARNING_LIST) -> list[str]:
-    """Automatic reasons linking two targets by their values (co-reporting is the caller's)."""
-    keys_a = cluster_keys(*a, warning_list=warning_list)
-    keys_b = cluster_keys(*b, warning_list=warning_list)
-    if "registrable" in keys_a and keys_a["registrable"] == keys_b.get("registrable"):
-        return [SAME_REGISTRABLE_DOMAIN]
-    if "brand" in keys_a and keys_a["brand"] == keys_b.get("brand"):
-        return [SAME_BRAND]
-    return []
 
 
 # Letters of other scripts that look Latin (a subset of Unicode's confusables.txt for the

@@ -6,7 +6,7 @@ Two different answers for an order's targets:
 * :func:`protected_hits`: targets that touch the protected list (shared CDN addresses, major
   platforms). An order with a hit is refused unless it carries an explicit, justified override,
   which the service records. Pure: the rules in force come from :func:`load_protected_rules`.
-* :func:`warnings_for` / :func:`target_warnings`: non-blocking warnings shown to the issuer and
+* :func:`warnings_for`: non-blocking warnings shown to the issuer and
   kept on the order target (an IP may be shared hosting, a CIDR is wide, a name is a
   free-hosting parent, a platform or a shared CDN). These read the hub's own data: which
   registrable domains the reports link with an address.
@@ -25,7 +25,6 @@ from .protected import (
     ProtectedNetwork,
     ProtectedRules,
     Target,
-    default_rules,
     load_protected_rules,
     protected_hits,
 )
@@ -36,7 +35,6 @@ from .warnings import (
     SHARED_NETWORK,
     SHARED_URL_ADDRESS,
     WIDE_PREFIX,
-    target_warnings,
     warnings_for,
 )
 
@@ -55,9 +53,7 @@ __all__ = [
     "ProtectedNetwork",
     "ProtectedRules",
     "Target",
-    "default_rules",
     "load_protected_rules",
     "protected_hits",
-    "target_warnings",
     "warnings_for",
 ]

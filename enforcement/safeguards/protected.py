@@ -14,7 +14,6 @@ from django.utils.translation import gettext_noop
 from reports.indicators import host_of, normalise
 
 from ..models import ProtectedEntry
-from ..protected_defaults import PROTECTED_DEFAULTS
 from .words import _words
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -318,11 +317,3 @@ def load_protected_rules() -> ProtectedRules:
     rules = ProtectedRules.from_entries(rows)
     _cache = (fingerprint, rules)
     return rules
-
-
-def default_rules() -> ProtectedRules:
-    """Rules from the reviewed defaults, without the database (tests, benchmarks)."""
-    return ProtectedRules.from_entries(
-        (kind, value, include_subdomains, provider)
-        for kind, value, include_subdomains, provider, _note in PROTECTED_DEFAULTS
-    )

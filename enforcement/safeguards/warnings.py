@@ -237,8 +237,3 @@ def warnings_for(targets: Iterable[Target], viewer=None) -> dict[Target, list[st
             warnings = result[target]
             warnings[warnings.index(generic)] = _sharing_warning(target[0], sharing)
     return result
-
-
-def target_warnings(kind: str, value: str, viewer=None) -> list[str]:
-    """Non-blocking warnings for one target (see :func:`warnings_for`)."""
-    return warnings_for([(kind, value)], viewer)[(kind, value)]

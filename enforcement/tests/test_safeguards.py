@@ -23,10 +23,8 @@ from enforcement.protected_defaults import PROTECTED_DEFAULTS, PROVIDERS
 from enforcement.safeguards import (
     ProtectedHit,
     ProtectedRules,
-    default_rules,
     load_protected_rules,
     protected_hits,
-    target_warnings,
     warnings_for,
 )
 from kernel.vocabulary import TLP
@@ -44,7 +42,16 @@ EXAMPLE_RULES = ProtectedRules.from_entries(
         ("network", "2001:db8::/32", True, "DocNet6"),
     ]
 )
-DEFAULTS = default_rules()
+# The reviewed defaults as rules, without the database.
+DEFAULTS = ProtectedRules.from_entries(
+    (kind, value, include_subdomains, provider)
+    for kind, value, include_subdomains, provider, _note in PROTECTED_DEFAULTS
+)
+
+
+def target_warnings(kind: str, value: str, viewer=None) -> list[str]:
+    """The warnings `warnings_for` gives one target."""
+    return warnings_for([(kind, value)], viewer)[(kind, value)]
 
 
 def hit(kind: str, value: str, rules: ProtectedRules = EXAMPLE_RULES) -> ProtectedHit | None:

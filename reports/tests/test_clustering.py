@@ -31,7 +31,6 @@ from reports.clustering import (
     family_key,
     is_generic_label,
     is_warning_listed,
-    link_reasons,
     lookalike_skeleton,
     suggestion_keys,
 )
@@ -44,6 +43,18 @@ HOSTS_FILE = ROOT.parent / "shared" / "data" / "piracy-domains.hosts"
 MIN_BCUBED_PRECISION = 0.97  # measured 0.9745 against the reference judgement
 MIN_BRAND_PAIR_PRECISION = 0.95  # measured 1.0000
 MIN_BCUBED_RECALL = 0.99  # measured 1.0000
+
+
+def link_reasons(a, b, *, warning_list: WarningList = WARNING_LIST) -> list[str]:
+    """The automatic linking rule `reports.dedup._cluster` applies, for a pair: targets meet on
+    their registrable domain, else on their brand; a warning-listed one has no keys."""
+    keys_a = cluster_keys(*a, warning_list=warning_list)
+    keys_b = cluster_keys(*b, warning_list=warning_list)
+    if "registrable" in keys_a and keys_a["registrable"] == keys_b.get("registrable"):
+        return [SAME_REGISTRABLE_DOMAIN]
+    if "brand" in keys_a and keys_a["brand"] == keys_b.get("brand"):
+        return [SAME_BRAND]
+    return []
 
 
 # --------------------------------------------------------------------------- brand labels
