@@ -135,12 +135,11 @@ def test_a_sentence_can_place_the_zone_itself():
 
 
 # Every template that prints a time of day must print it through `zoned`, or with `zone_of`
-# in the same tag. A machine-readable attribute (datetime="...") is not printed. The inbox's
-# row is not yet: it is being reworked elsewhere (issue 14), and joins when that lands.
+# in the same tag. A machine-readable attribute (datetime="...") is not printed.
 TEMPLATE_DIRS = [
-    Path(settings.BASE_DIR) / app for app in ("hub", "members", "reports", "enforcement")
+    Path(settings.BASE_DIR) / app
+    for app in ("hub", "members", "reports", "enforcement", "notifications")
 ]
-NOT_YET = {"reports/templates/reports/_inbox_row.html"}
 TIME_OF_DAY = re.compile(
     r"\|date:([\"'])(DATETIME_FORMAT|SHORT_DATETIME_FORMAT|TIME_FORMAT|[^\"'_]*[HhGgiPAac][^\"'_]*)\1"
     r"|\|time\b|naturaltime|\|localtime"
@@ -158,8 +157,6 @@ def test_every_time_of_day_a_template_prints_has_its_zone_beside_it():
     unzoned = []
     for path in _templates():
         relative = str(path.relative_to(settings.BASE_DIR))
-        if relative in NOT_YET:
-            continue
         text = ATTRIBUTE.sub("", path.read_text())
         for tag in TAG.findall(text):
             if TIME_OF_DAY.search(tag) and "|zone_of" not in tag:
