@@ -142,13 +142,13 @@ STEPS = [
     ("authentication (API key)", "members/authentication.py", "authenticate",
      "rest_framework/request.py"),
     ("validation, quick path: fields and rules (with normalisation)",
-     "reports/api/serializers.py", "quick_input", "reports/api/views.py"),
+     "reports/api/serializers.py", "quick_input", "reports/api/reports.py"),
     ("validation, serializer (the unusual items)",
-     "rest_framework/serializers.py", "run_validation", "reports/api/views.py"),
+     "rest_framework/serializers.py", "run_validation", "reports/api/reports.py"),
     ("of which: normalising indicators", "reports/indicators.py", "normalise",
      "reports/api/serializers.py"),
     ("storing: COPY of reports, indicators and audit rows, the event", "reports/services.py",
-     "reports_submit", "reports/api/views.py"),
+     "reports_submit", "reports/api/reports.py"),
     ("rendering the answer", "rest_framework/renderers.py", "render", "rest_framework/response.py"),
 ]  # fmt: skip
 

@@ -90,7 +90,7 @@ def time_requests(client, path: str, key: str, n: int, *, policy: bool) -> list[
     patch = (
         nullcontext()
         if policy
-        else mock.patch("reports.api.views.visible_reports", unfiltered_reports)
+        else mock.patch("reports.api.reports.visible_reports", unfiltered_reports)
     )
     with patch:
         for _ in range(n):

@@ -2,8 +2,8 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from .blocklist import BlocklistView
+from .orders import BlockingOrderViewSet
 from .unblock import UnblockReviewViewSet
-from .views import BlockingOrderViewSet
 
 router = SimpleRouter()
 router.register("blocking-orders", BlockingOrderViewSet, basename="blocking-order")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from enforcement.api.orders import BlockingOrderViewSet
 from enforcement.api.unblock import UnblockReviewViewSet
-from enforcement.api.views import BlockingOrderViewSet
 from kernel.api.views import ScopedViewSet
 from members.api.agreements import AgreementViewSet
-from members.api.views import OrganizationViewSet
+from members.api.organizations import OrganizationViewSet
+from reports.api.reports import ReportViewSet
 from reports.api.targets import TargetViewSet
-from reports.api.views import ReportViewSet
 
 VIEWSETS = [
     AgreementViewSet,

@@ -1,7 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from .agreements import AgreementViewSet
-from .views import OrganizationViewSet
+from .organizations import OrganizationViewSet
 
 router = SimpleRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from .webhook_endpoints import WebhookEndpointViewSet
+from .webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")

@@ -1,8 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from .notifications import NotificationViewSet
+from .inbox import NotificationViewSet
+from .reports import ReportViewSet
 from .targets import TargetViewSet
-from .views import ReportViewSet
 
 router = SimpleRouter()
 router.register("reports", ReportViewSet, basename="report")
