@@ -1,6 +1,7 @@
 /* The portal's own behaviour, loaded by base.html on every page. It lives here, not in inline
    <script>s or on* attributes, because the Content-Security-Policy allows scripts from the hub's
-   own files only (settings.CONTENT_SECURITY_POLICY). Everything works without it. */
+   own files only (settings.CONTENT_SECURITY_POLICY). Everything works without it: it moves the
+   focus and speaks after an htmx swap, keeps clocks running, and lets the keyboard scroll. */
 (function () {
   "use strict";
 
@@ -82,12 +83,123 @@
     fillBrowserTimeZone();
   }
 
+  /* What a screen reader should hear without going there is written into the page's one live
+     region (#announcer, base.html, outside <main>). Emptied first and written a moment later, so
+     that the same words twice (the same count after another filter) are read again. */
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    text = text.replace(/\s+/g, " ").trim();
+    if (!region || !text) { return; }
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 150);
+  }
+
+  function textOf(nodes) {
+    var parts = [];
+    for (var i = 0; i < nodes.length; i++) { parts.push(nodes[i].textContent); }
+    return parts.join(" ");
+  }
+
+  /* After a swap that the person asked for (a form sent, a button or link pressed), the focus
+     goes to what came in, to the first of: an error, the messages, the status line (a result
+     count), the heading, else the swapped element itself; a screen reader reads it there and the
+     next Tab goes on from it. A swap that a change of a filter's field made only says its
+     messages or count through the live region: moving the focus then would take it out of the
+     field while it is being used (a select changed with the arrow keys fires a change on each
+     press; WCAG 3.2.2). Background swaps (the unread badge's poll) neither move nor speak. */
+  var FOCUS_ORDER = ["[role=alert], .errors", ".messages", "[role=status]", "h1"];
+  var lastSwap = null;
+
+  function focusTargetIn(el) {
+    for (var i = 0; i < FOCUS_ORDER.length; i++) {
+      if (el.matches(FOCUS_ORDER[i])) { return el; }
+      var found = el.querySelector(FOCUS_ORDER[i]);
+      if (found) { return found; }
+    }
+    return el;
+  }
+
+  /* On a narrow screen the Inbox link is folded in the menu: the Menu button shows its unread
+     count (base.html, #menu-unread), kept equal to the badge, which htmx polls and swaps. */
+  function mirrorUnread() {
+    var mirror = document.getElementById("menu-unread");
+    if (!mirror) { return; }
+    var badge = document.querySelector("#unread-badge .tag");
+    mirror.hidden = !badge;
+    if (badge) {
+      mirror.querySelector(".tag").textContent = badge.textContent;
+      mirror.querySelector(".vh").textContent = badge.getAttribute("aria-label") || badge.textContent;
+    }
+  }
+
+  function afterSwap(event) {
+    mirrorUnread();
+    var el = event.target, config = event.detail && event.detail.requestConfig;
+    // htmx:afterSettle fires on each element a swap brought in: the first speaks for the swap.
+    if (!config || config === lastSwap || !(el instanceof Element) || !el.isConnected) { return; }
+    lastSwap = config;
+    if (config.headers && config.headers["Atalaya-Background"]) { return; }
+    var cause = config.triggeringEvent && config.triggeringEvent.type;
+    if (cause === "submit" || cause === "click") {
+      var target = focusTargetIn(el);
+      if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+      target.focus();
+      return;
+    }
+    var messages = el.querySelectorAll(".messages li");
+    var status = el.matches("[role=status]") ? el : el.querySelector("[role=status]");
+    announce(messages.length ? textOf(messages) : (status ? status.textContent : ""));
+  }
+
+  /* The messages of a page just loaded (what a form's redirect says was done) are read out
+     once the page has settled. */
+  function announceMessages() {
+    var messages = document.querySelectorAll("main .messages li");
+    if (messages.length) { window.setTimeout(function () { announce(textOf(messages)); }, 500); }
+  }
+
+  /* A table or code block wider than its box scrolls sideways; with nothing focusable inside,
+     the keyboard could not scroll it (axe: scrollable-region-focusable), so it joins the tab
+     order while, and only while, it overflows. */
+  var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+  function markScrollable() {
+    var boxes = document.querySelectorAll("main table, main pre");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i], mine = box.hasAttribute("data-scroll-focus");
+      if (!mine && box.hasAttribute("tabindex")) { continue; }
+      var overflows = box.scrollWidth > box.clientWidth + 1 && !box.querySelector(FOCUSABLE);
+      if (overflows && !mine) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!overflows && mine) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    }
+  }
+
+  var resizeFrame = null;
+  function onResize() {
+    if (resizeFrame === null) {
+      resizeFrame = window.requestAnimationFrame(function () { resizeFrame = null; markScrollable(); });
+    }
+  }
+
+  function onLoad() {
+    startCountdown();
+    markScrollable();
+  }
+
   document.addEventListener("keydown", enterClicks);
   // htmx:load fires for the page and for every piece of content a swap brings in.
-  document.addEventListener("htmx:load", startCountdown);
+  document.addEventListener("htmx:load", onLoad);
+  document.addEventListener("htmx:afterSettle", afterSwap);
+  window.addEventListener("resize", onResize);
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", startCountdown);
+    document.addEventListener("DOMContentLoaded", function () { onLoad(); announceMessages(); });
   } else {
-    startCountdown();
+    onLoad();
+    announceMessages();
   }
 })();

@@ -72,7 +72,11 @@ def sign_in(page, email: str, password: str = PASSWORD, *, two_factor: bool | No
 
 
 def switch_language(page, code: str) -> None:
-    """With the switcher every page carries (a select named "language" and its button)."""
+    """With the switcher every page carries (a select named "language" and its button), behind
+    the Menu button on a narrow screen."""
+    menu = page.locator("header .menu-toggle")
+    if menu.is_visible():
+        menu.click()
     switcher = page.locator("select[name=language]")
     switcher.select_option(code)
     with page.expect_navigation():
