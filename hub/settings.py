@@ -240,6 +240,8 @@ LANGUAGE_CODE = "en"
 # (Accept-Language), switchable by anyone, and remembered per person (User.language).
 LANGUAGES = [("en", "English"), ("es", "Español"), ("pt-br", "Português (Brasil)")]
 USE_I18N = True
+# English dates as ISO 8601 and 24-hour times (hub/formats/__init__.py says why).
+FORMAT_MODULE_PATH = ["hub.formats"]
 USE_TZ = True
 # The zone of anything not shown to a signed-in person in their own (their zone is activated
 # by members.middleware.UserPreferencesMiddleware, never on the API): UTC, as README says.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from kernel.vocabulary import TLP, Category
 
@@ -33,7 +34,9 @@ def agreement_terms(agreement: Agreement, *, today: datetime.date | None = None)
         if agreement.expires_on is not None and agreement.expires_on < today:
             status = Agreement.Status.EXPIRED.label
         elif agreement.effective_from > today:
-            status = f"Signed; in force from {agreement.effective_from:%Y-%m-%d}"
+            status = _("Signed; in force from %(day)s") % {
+                "day": formats.date_format(agreement.effective_from, "SHORT_DATE_FORMAT")
+            }
         else:
             in_force = True
     return AgreementTerms(

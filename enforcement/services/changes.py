@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from members.services import Actor, audit
@@ -253,7 +253,7 @@ def order_renew(
         new_end = valid_until or now + _lapse()
         if new_end <= order.ends_at:
             message = _("A renewal must end after the current end (%(end)s UTC).") % {
-                "end": f"{order.ends_at:%Y-%m-%d %H:%M}"
+                "end": formats.date_format(order.ends_at.astimezone(UTC), "SHORT_DATETIME_FORMAT")
             }
             raise InvalidOrder({"valid_until": [message]})
         renewal = OrderRenewal.objects.create(
