@@ -13,12 +13,23 @@ from pathlib import Path
 import pytest
 from django.utils import formats, translation
 
+from members.models import User
 from members.selectors import agreement_terms
-from reports.tests.factories import agreement_between
+from members.tests.factories import UserFactory, make_key
+from reports import dedup
+from reports.models import Report
+from reports.tests.factories import agreement_between, report_by
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["kernel", "notifications", "hub", "members", "reports", "enforcement"]
 DAY = datetime.date(2026, 12, 7)
+
+
+def page(client, person, path: str) -> str:
+    client.force_login(person)
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 # ---------------------------------------------------------------------------- dates
@@ -73,3 +84,57 @@ def test_an_agreement_signed_for_later_says_so_in_the_readers_language(owner, co
         terms = agreement_terms(agreement, today=DAY - datetime.timedelta(days=3))
 
     assert terms.status == "Firmado; en vigor desde el 07/12/2026"
+
+
+# ---------------------------------------------------------------------------- no machine words
+
+
+@pytest.mark.django_db
+def test_the_dashboard_names_target_kinds_in_the_readers_language(client, owner, coparty):
+    agreement_between(owner, coparty)
+    ours = report_by(owner, indicators=[("ipv4", "203.0.113.7")])
+    theirs = report_by(coparty, indicators=[("ipv4", "203.0.113.7")])
+    dedup.link_reports([ours.pk, theirs.pk])
+    analyst = UserFactory(organization=coparty, language="pt-br")
+
+    html = page(client, analyst, "/")
+
+    assert "Alvos corroborados" in html
+    assert "<small>Endereço IPv4</small>" in html
+    assert "<small>ipv4</small>" not in html
+
+
+@pytest.mark.django_db
+def test_the_manage_page_names_api_key_scopes_in_the_readers_language(client, owner):
+    make_key(owner, scopes=("read", "write"))
+    admin = UserFactory(organization=owner, role=User.Role.ADMIN, language="es")
+
+    html = page(client, admin, "/members/manage/")
+
+    assert "Lectura, Escritura" in html
+    assert "read, write" not in html
+
+
+# ---------------------------------------------------------------------------- nothing is none
+
+
+@pytest.mark.django_db
+def test_an_outsiders_dashboard_says_none_rather_than_zero_in_portuguese(client, owner, outsider):
+    report_by(owner, title="Not for the outsider")
+    person = UserFactory(organization=outsider, language="pt-br")
+
+    html = page(client, person, "/")
+
+    assert "<strong>Nenhuma</strong> denúncia compartilhada com você desde" in html
+    assert "Nenhum item não lido na sua caixa de entrada" in html
+    assert "0 denúncia" not in html and "0 item" not in html
+
+
+@pytest.mark.django_db
+def test_an_empty_filtered_list_reads_naturally_in_portuguese(client, outsider):
+    person = UserFactory(organization=outsider, language="pt-br")
+
+    html = page(client, person, "/reports/?q=nothing-matches-this")
+
+    assert "Denúncias encontradas: 0." in html
+    assert not Report.objects.exists()

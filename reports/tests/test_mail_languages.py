@@ -87,6 +87,6 @@ def test_a_disabled_endpoint_is_explained_in_each_admins_language_and_kept_in_en
     endpoint.refresh_from_db()
     assert endpoint.disabled_reason == "5 deliveries in a row failed"
     (mail,) = mailoutbox
-    assert mail.subject == "[Atalaya] Se desactivó un endpoint de webhook"
+    assert mail.subject == "[Atalaya] Se desactivó un destino de webhook"
     assert "https://hooks.coparty.example/in" in mail.body
     assert "5 entregas seguidas fallaron" in mail.body
