@@ -3,22 +3,26 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..models import BlockingOrder
 
 
 class BlockingOrderFilter(django_filters.FilterSet):
+    # Labelled and marked for translation: the browsable API shows them as a form ("Tlp"
+    # otherwise), and the portal's filter forms inherit them.
     status = django_filters.ChoiceFilter(
-        choices=BlockingOrder.Status.choices, method="filter_status"
+        choices=BlockingOrder.Status.choices, method="filter_status", label=_("Status")
     )
     role = django_filters.ChoiceFilter(
         choices=[
-            ("issued", "Orders my organisation issued"),
-            ("addressed", "Orders addressed to it"),
+            ("issued", _("Orders my organisation issued")),
+            ("addressed", _("Orders addressed to it")),
         ],
         method="filter_role",
+        label=_("Orders"),
     )
-    reference = django_filters.CharFilter(lookup_expr="icontains")
+    reference = django_filters.CharFilter(lookup_expr="icontains", label=_("Reference"))
 
     class Meta:
         model = BlockingOrder

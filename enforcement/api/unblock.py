@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -80,7 +81,7 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class UnblockReviewFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=UnblockRequest.Status.choices)
+    status = django_filters.ChoiceFilter(choices=UnblockRequest.Status.choices, label=_("Status"))
 
     class Meta:
         model = UnblockReview

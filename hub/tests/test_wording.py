@@ -17,6 +17,7 @@ from members.models import User
 from members.selectors import agreement_terms
 from members.tests.factories import UserFactory, make_key
 from reports import dedup
+from reports.api.filters import ReportFilter
 from reports.models import Report
 from reports.tests.factories import agreement_between, report_by
 
@@ -113,6 +114,16 @@ def test_the_manage_page_names_api_key_scopes_in_the_readers_language(client, ow
 
     assert "Lectura, Escritura" in html
     assert "read, write" not in html
+
+
+def test_the_apis_report_filters_are_labelled_for_the_browsable_form():
+    with translation.override("es"):
+        labels = {name: str(field.label) for name, field in ReportFilter().form.fields.items()}
+
+    assert labels["category"] == "Categoría"
+    assert labels["tlp"] == "TLP"
+    assert labels["status"] == "Estado"
+    assert labels["updated_after"] == "Actualizado después de"
 
 
 # ---------------------------------------------------------------------------- nothing is none

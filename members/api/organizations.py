@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from kernel.api.pagination import CursorPagination
 from kernel.api.views import ReadOnlyViewSet
@@ -8,7 +9,9 @@ from .serializers import OrganizationSerializer
 
 
 class OrganizationFilter(django_filters.FilterSet):
-    country = django_filters.CharFilter(method="filter_country")
+    # Labelled and marked for translation: the browsable API shows them as a form ("Tlp"
+    # otherwise), and the portal's filter forms inherit them.
+    country = django_filters.CharFilter(method="filter_country", label=_("Country"))
 
     class Meta:
         model = Organization

@@ -3,6 +3,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
 from kernel.vocabulary import TLP, Category
@@ -31,16 +32,22 @@ class _UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class ReportFilter(django_filters.FilterSet):
-    """The filters of docs/contract.md, applied on top of the access policy (never instead)."""
+    """The filters of docs/contract.md, applied on top of the access policy (never instead).
+    Labelled and marked for translation: the browsable API shows them as a form ("Tlp"
+    otherwise), and the portal's filter forms inherit them."""
 
-    category = django_filters.ChoiceFilter(choices=Category.choices)
-    tlp = django_filters.ChoiceFilter(choices=[(t.label, t.label) for t in TLP], method="by_tlp")
-    jurisdiction = django_filters.CharFilter(method="by_jurisdiction")
-    status = django_filters.ChoiceFilter(choices=Report.Status.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
+    tlp = django_filters.ChoiceFilter(
+        choices=[(t.label, t.label) for t in TLP], method="by_tlp", label=_("TLP")
+    )
+    jurisdiction = django_filters.CharFilter(method="by_jurisdiction", label=_("Jurisdiction"))
+    status = django_filters.ChoiceFilter(choices=Report.Status.choices, label=_("Status"))
     # A target's public id (`reports.models.target_uid`).
-    target = django_filters.UUIDFilter(method="by_target")
-    updated_after = _UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
-    q = django_filters.CharFilter(method="search", max_length=200)
+    target = django_filters.UUIDFilter(method="by_target", label=_("Target"))
+    updated_after = _UTCIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", label=_("Updated after")
+    )
+    q = django_filters.CharFilter(method="search", max_length=200, label=_("Search"))
 
     class Meta:
         model = Report

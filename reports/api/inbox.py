@@ -5,6 +5,7 @@ this app's, as the reader may see them now."""
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -46,8 +47,12 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
-    type = django_filters.CharFilter(field_name="event__type")
+    # Labelled and marked for translation: the browsable API shows them as a form ("Tlp"
+    # otherwise), and the portal's filter forms inherit them.
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", label=_("Unread")
+    )
+    type = django_filters.CharFilter(field_name="event__type", label=_("Event type"))
 
     class Meta:
         model = Notification

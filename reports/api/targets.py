@@ -6,6 +6,7 @@ import uuid
 
 import django_filters
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -99,9 +100,13 @@ class TargetDetailSerializer(TargetSerializer):
 
 
 class TargetFilter(django_filters.FilterSet):
-    kind = django_filters.CharFilter()
-    q = django_filters.CharFilter(field_name="value", lookup_expr="icontains", max_length=200)
-    corroborated = django_filters.BooleanFilter(method="by_corroboration")
+    # Labelled and marked for translation: the browsable API shows them as a form ("Tlp"
+    # otherwise), and the portal's filter forms inherit them.
+    kind = django_filters.CharFilter(label=_("Kind"))
+    q = django_filters.CharFilter(
+        field_name="value", lookup_expr="icontains", max_length=200, label=_("Search")
+    )
+    corroborated = django_filters.BooleanFilter(method="by_corroboration", label=_("Corroborated"))
 
     class Meta:
         model = Target
