@@ -10,18 +10,32 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    When,
+)
 from django.db.models.functions import Collate
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from kernel.locks import Lock
 from members.models import Organization
 from reports.models import Report
 
 from .feeds import FeedEntry
-from .models import BlockingOrder, Compliance, OrderTarget
+from .models import BlockingOrder, Compliance, OrderTarget, UnblockRequest
 
 FEED_LOCK = int(Lock.BLOCKLIST_FEED)
+# An answer still to come: the ISP has neither implemented nor rejected the order.
+OPEN_ANSWERS = (Compliance.State.NOTIFIED, Compliance.State.ACKNOWLEDGED)
 
 
 def feed_write_moment() -> datetime:
@@ -68,6 +82,56 @@ def visible_orders(org: Organization | None, now: datetime | None = None):
             ),
         )
     )
+
+
+TITLE_LENGTH = 90
+
+
+def order_title(order: BlockingOrder) -> str:
+    """An order has a reference and a legal basis, no title: the basis's first line (the
+    resolution it rests on, e.g. "Resolución 0101-2026/CDA-APIN") names it where a list needs
+    words beside the reference."""
+    first = next((line.strip() for line in order.legal_basis.splitlines() if line.strip()), "")
+    return Truncator(first).chars(TITLE_LENGTH)
+
+
+def waiting_on(org: Organization, now: datetime) -> Exists:
+    """The order is live and waits on `org`: on any ISP's answer for its issuer, on its own
+    answer for an addressed ISP (once issued). Not for anyone else."""
+    still_live = Q(withdrawn_at__isnull=True, ends_at__gt=now) & (
+        Q(lifted_at__isnull=True) | Q(lifted_at__gt=now)
+    )
+    open_answer = Compliance.objects.filter(order=OuterRef("pk"), state__in=OPEN_ANSWERS)
+    return still_live & (
+        (Q(issuer=org) & Exists(open_answer))
+        | (Q(issued_at__lte=now) & Exists(open_answer.filter(isp=org)))
+    )
+
+
+def by_deadline(orders, org: Organization, now: datetime):
+    """Deadlines first: the orders that wait on `org` (`waiting_on`) soonest due first, the
+    most overdue at the top; then the others, the latest deadline first (the soonest of long
+    settled orders would only bury the recent ones)."""
+    return orders.annotate(
+        waiting=ExpressionWrapper(waiting_on(org, now), output_field=BooleanField())
+    ).order_by(
+        F("waiting").desc(),
+        Case(When(waiting=True, then=F("deadline"))).asc(nulls_last=True),
+        F("deadline").desc(),
+        F("id").desc(),
+    )
+
+
+def unblock_queue_size(org: Organization | None) -> tuple[int, int]:
+    """(every unblock review of `org`, the open ones), in one query, through
+    `unblock.reviews_for` (the reviews of the orders it issued): the menu shows the queue to an
+    issuer that has ever had a request, with the count of those waiting for its answer."""
+    from .unblock import reviews_for  # unblock imports the services, which import this module
+
+    counts = reviews_for(org).aggregate(
+        total=Count("pk"), open=Count("pk", filter=Q(status=UnblockRequest.Status.OPEN))
+    )
+    return counts["total"], counts["open"]
 
 
 def order_targets(order: BlockingOrder):

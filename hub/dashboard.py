@@ -24,12 +24,14 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from enforcement.models import Compliance
-from enforcement.selectors import visible_orders
+from enforcement.selectors import by_deadline, order_title, visible_orders, waiting_on
+from enforcement.services import may_issue
 from members.models import Agreement, Organization, User
 from notifications.selectors import inbox
 from reports.models import Indicator, Report
 from reports.selectors import visible_targets
 
+from .dashboard_actions import awaiting_signature, due_soon, unblock_queue
 from .dashboard_figures import (
     TOP_CLUSTERS,
     WEEKS,
@@ -244,19 +246,12 @@ def expiring_agreements(org: Organization, today: datetime.date) -> list[Agreeme
 
 def orders_waiting(org: Organization, now: datetime.datetime) -> tuple[list[OrderRow], bool]:
     """For an ISP, orders in force that wait for its answer; for an issuer, its live orders
-    that still wait for an ISP's answer. The deadline nearest (or most overdue) first."""
-    still_live = Q(withdrawn_at__isnull=True, ends_at__gt=now) & (
-        Q(lifted_at__isnull=True) | Q(lifted_at__gt=now)
-    )
-    open_answer = Compliance.objects.filter(order=OuterRef("pk"), state__in=OPEN_ANSWERS)
+    that still wait for an ISP's answer (`waiting_on`). The deadline nearest (or most overdue)
+    first, as the orders list has them (`by_deadline`)."""
     orders = list(
-        visible_orders(org, now)
-        .filter(still_live)
-        .filter(
-            (Q(issuer=org) & Exists(open_answer))
-            | (Q(issued_at__lte=now) & Exists(open_answer.filter(isp=org)))
-        )
-        .order_by("deadline", "pk")[: LIST_SIZE + 1]
+        by_deadline(visible_orders(org, now).filter(waiting_on(org, now)), org, now)[
+            : LIST_SIZE + 1
+        ]
     )
     rows = []
     for order in orders[:LIST_SIZE]:
@@ -275,6 +270,7 @@ def orders_waiting(org: Organization, now: datetime.datetime) -> tuple[list[Orde
                 answers=len(answers),
                 our_state=ours.state if ours else None,
                 our_state_label=ours.get_state_display() if ours else None,
+                title=order_title(order),
             )
         )
     return rows, len(orders) > LIST_SIZE
@@ -293,6 +289,8 @@ def dashboard_for(user: User, *, now: datetime.datetime | None = None) -> Dashbo
     shows_orders = org.kind in ORDER_KINDS
     orders, more_orders = orders_waiting(org, now) if shows_orders else ([], False)
     weeks = week_starts(now)
+    shows_unblock = may_issue(org)
+    queue, queue_open, queue_total = unblock_queue(org, now) if shows_unblock else ([], 0, 0)
     return Dashboard(
         org=org,
         now=now,
@@ -312,4 +310,11 @@ def dashboard_for(user: User, *, now: datetime.datetime | None = None) -> Dashbo
         weekly=weekly_categories(org, weeks),
         actions=time_to_action(org, weeks, now),
         clusters=top_clusters(org),
+        # The banner is the ISP's: an issuer's waiting orders are the ISPs' to implement.
+        due_soon=due_soon(orders, now) if org.kind == Organization.Kind.TELCO else [],
+        shows_unblock=shows_unblock,
+        unblock=queue,
+        unblock_open=queue_open,
+        unblock_total=queue_total,
+        awaiting_signature=awaiting_signature(org),
     )

@@ -4,10 +4,11 @@ dataclasses, and the countdown words ("ends in 2 h 5 min"); re-exported by `hub.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext, ngettext
 
+from enforcement.views import Countdown as Clock
 from members.models import Organization
 
 
@@ -72,6 +73,44 @@ class OrderRow:
     answers: int
     our_state: str | None
     our_state_label: str | None
+    title: str = ""  # enforcement.selectors.order_title
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    """An order due soon (or overdue) that the ISP has not implemented yet: the banner."""
+
+    pk: int
+    reference: str
+    title: str
+    issuer: str
+    deadline: datetime.datetime
+    clock: Clock  # live: site.js keeps it ticking
+
+
+@dataclass(frozen=True)
+class UnblockRow:
+    """An unblock request waiting for the issuer's answer, with its clock (7 days by default,
+    settings.UNBLOCK_ANSWER_DAYS)."""
+
+    pk: int  # the review's
+    value: str
+    order_reference: str
+    confidential: bool
+    received_at: datetime.datetime
+    answer_due: datetime.datetime
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    """An agreement proposed to the organisation that it has not signed yet."""
+
+    pk: int
+    title: str
+    proposed_by: str | None
+    created_at: datetime.datetime
+    other_parties: list[str]
 
 
 @dataclass(frozen=True)
@@ -129,6 +168,14 @@ class Dashboard:
     weekly: WeeklyCategories
     actions: list[ActionWeek]
     clusters: list[ClusterBar]
+    # What waits on the reader (hub.dashboard_actions): orders due soon (an ISP's), unblock
+    # requests to answer (an issuer's), agreements to sign.
+    due_soon: list[DueSoon] = field(default_factory=list)
+    shows_unblock: bool = False
+    unblock: list[UnblockRow] = field(default_factory=list)
+    unblock_open: int = 0
+    unblock_total: int = 0  # answered ones included
+    awaiting_signature: list[SignatureRow] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- words

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from enforcement.views import countdown_words
+
 from . import charts
 from .dashboard import dashboard_for, record_visit
 
@@ -28,6 +30,10 @@ def dashboard(request):
                 charts.action_time_chart(data.actions),
                 charts.clusters_chart(data.clusters),
             ],
+            # The words of the live clocks (the due-soon banner, the unblock requests).
+            "countdown_words": countdown_words(),
+            # The menu's unblock link, from the queue just counted (hub.context_processors).
+            "unblock_queue": {"open": data.unblock_open} if data.unblock_total else None,
         },
     )
     # Only once the page is rendered: a page that failed has not been seen. The moment is the

@@ -54,6 +54,21 @@ class EventKind:
     # A filter on the organisation's inbox items of this type: an item about something it may
     # no longer see drops out. None keeps every item.
     inbox_visible: Callable[[Any], Q] | None = None
+    # What the inbox shows of the subject: `describe(org, items)` gives each of the items (of
+    # this app's types, a page at a time) its `about`, an `InboxSubject` as `org` may see it now
+    # or None, with one query per kind of subject for the whole page (never one per item).
+    describe: Callable[[Any, list], None] | None = None
+
+
+@dataclass(frozen=True)
+class InboxSubject:
+    """What an inbox item names and opens: an order's reference and title, an agreement's or a
+    report's title, rather than an internal number."""
+
+    title: str
+    url: str
+    reference: str = ""
+    urgent: bool = False  # a live-event report
 
 
 def kinds_of(choices, *, subject: str, **hooks) -> list[EventKind]:
@@ -90,6 +105,11 @@ def types() -> list[str]:
 def label(type_: str) -> str:
     found = _KINDS.get(type_)
     return str(found.label) if found else type_
+
+
+def describer(type_: str) -> Callable[[Any, list], None] | None:
+    found = _KINDS.get(type_)
+    return found.describe if found else None
 
 
 def inbox_filter(org) -> Q:

@@ -14,3 +14,19 @@ def inbox(org):
         .filter(registry.inbox_filter(org))
         .select_related("event")
     )
+
+
+def with_subjects(org, items) -> list:
+    """Gives each inbox item its `about` (`registry.InboxSubject`, or None where `org` may not
+    see the subject now), asking each app that registered a `describe` once for the whole list:
+    the page costs one query per kind of subject, whatever its length."""
+    items = list(items)
+    groups: dict = {}
+    for item in items:
+        item.about = None
+        describe = registry.describer(item.event.type)
+        if describe is not None:
+            groups.setdefault(describe, []).append(item)
+    for describe, group in groups.items():
+        describe(org, group)
+    return items

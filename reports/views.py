@@ -38,7 +38,7 @@ from .forms import (
     ReportStatusForm,
 )
 from .models import Report
-from .selectors import visible_reports, with_reports
+from .selectors import visible_reports
 
 PAGE_SIZE = 50
 
@@ -228,7 +228,7 @@ def inbox(request):
         if not request.htmx:
             return redirect(reverse("reports:inbox") + _inbox_page(request))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = with_reports(org, page.object_list)
+    page.object_list = inbox_selectors.with_subjects(org, page.object_list)
     here = f"?page={page.number}" if page.number > 1 else ""
     response = render_page_or_part(
         request,
@@ -254,7 +254,7 @@ def inbox_read(request, pk: int):
         item.refresh_from_db(fields=["read_at"])
     if not request.htmx:
         return redirect(reverse("reports:inbox") + _inbox_page(request))
-    (item,) = with_reports(org, [item])
+    (item,) = inbox_selectors.with_subjects(org, [item])
     response = render(request, "reports/_inbox_row.html", {"item": item})
     patch_vary_headers(response, ("HX-Request",))
     return trigger_client_event(response, UNREAD_CHANGED)

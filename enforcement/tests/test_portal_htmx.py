@@ -127,8 +127,9 @@ def test_the_pager_swaps_only_the_order_results(client, authority, coparty, monk
     first = text(client.get(LIST, {"role": "issued"}))
     second = text(client.get(LIST, {"role": "issued", "page": 2}, **htmx("order-results")))
 
-    assert 'hx-boost="true" hx-target="#order-results"' in first and "OURS-2" in first
-    assert "<main " not in second and "OURS-1" in second and "OURS-2" not in second
+    # Deadlines first: OURS-1, issued first, is due first.
+    assert 'hx-boost="true" hx-target="#order-results"' in first and "OURS-1" in first
+    assert "<main " not in second and "OURS-2" in second and "OURS-1" not in second
     assert 'href="?role=issued&page=1"' in second
 
 

@@ -24,7 +24,7 @@ from .orders import (
     renew,
     withdraw,
 )
-from .rows import Answer, Countdown, OrderView, countdown_text, countdown_words
+from .rows import Answer, Countdown, OrderView, countdown, countdown_text, countdown_words
 
 __all__ = [
     "FIELD_FOR_ERROR",
@@ -41,6 +41,7 @@ __all__ = [
     "amend",
     "compose",
     "confirm",
+    "countdown",
     "countdown_text",
     "countdown_words",
     "feeds",

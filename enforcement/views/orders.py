@@ -36,7 +36,7 @@ from ..forms import (
     RenewForm,
 )
 from ..models import BlockingOrder
-from ..selectors import order_targets, visible_orders
+from ..selectors import by_deadline, order_targets, visible_orders
 from .common import (
     LIVE_STATUSES,
     TARGETS_SHOWN,
@@ -57,15 +57,18 @@ from .rows import _order_view, _reject_form, _safeguards_in_page_language, count
 @login_required
 def order_list(request):
     org = _member_org(request)
-    # Meta.ordering does not apply to a GROUP BY query (the count): order explicitly.
-    orders = (
-        visible_orders(org)
-        .annotate(targets_in_force=Count("targets", filter=Q(targets__lifted_at__isnull=True)))
-        .order_by("-issued_at", "-id")
+    now = timezone.now()
+    # Deadlines first (issue 14): what waits on the organisation, soonest due first. The order
+    # is explicit anyway: Meta.ordering does not apply to a GROUP BY query (the count).
+    orders = by_deadline(
+        visible_orders(org, now).annotate(
+            targets_in_force=Count("targets", filter=Q(targets__lifted_at__isnull=True))
+        ),
+        org,
+        now,
     )
     filters = PortalOrderFilter(request.GET or None, queryset=orders, request=request)
     page = Paginator(filters.qs, views.PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
     may_write = _may_write(request.user)
     rows = []
     for order in page:

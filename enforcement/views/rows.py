@@ -73,7 +73,9 @@ class Countdown:
     overdue: bool
 
 
-def _countdown(deadline: datetime, now: datetime) -> Countdown:
+def countdown(deadline: datetime, now: datetime) -> Countdown:
+    """A live clock to `deadline` (enforcement/orders/_countdown.html draws it; the dashboard
+    uses it for its due-soon orders and unblock requests)."""
     iso = deadline.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     overdue = _seconds_to(deadline, now) < 0
     return Countdown(iso=iso, text=countdown_text(deadline, now), overdue=overdue)
@@ -131,7 +133,7 @@ def _order_view(order: BlockingOrder, org: Organization, now: datetime) -> Order
         issued_by_us=issued_by_us,
         answers=answers,
         mine=mine,
-        countdown=_countdown(order.deadline, now) if live and waiting else None,
+        countdown=countdown(order.deadline, now) if live and waiting else None,
         implemented=sum(a.row.state == Compliance.State.IMPLEMENTED for a in answers),
         rejected=sum(a.row.state == Compliance.State.REJECTED for a in answers),
         overdue=sum(a.overdue for a in answers),
