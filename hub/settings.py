@@ -312,6 +312,45 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "kernel.vocabulary.Category",
         "TargetKindEnum": "reports.models.core.IndicatorKind",
     },
+    # The groups of /api/docs/, in this order; each operation's summary and description are in
+    # its app's api/docs.py (hub/tests/test_api_docs.py checks that none is missing).
+    "TAGS": [
+        {"name": "organizations", "description": "The member directory."},
+        {
+            "name": "agreements",
+            "description": "Agreements (MOUs) between members, under which reports are shared.",
+        },
+        {
+            "name": "reports",
+            "description": "Reports of piracy, their indicators and evidence, "
+            "as the access policy lets the caller see them.",
+        },
+        {
+            "name": "targets",
+            "description": "The values named in the reports the caller may "
+            "see, once each, with their clusters and suggested siblings.",
+        },
+        {"name": "notifications", "description": "The organisation's inbox."},
+        {
+            "name": "webhooks",
+            "description": "Where the hub POSTs the organisation's events, "
+            "signed with the Standard Webhooks scheme, and the log of each delivery.",
+        },
+        {
+            "name": "blocking-orders",
+            "description": "Orders from an authority to the ISPs of "
+            "its country to block targets, and each ISP's answer.",
+        },
+        {
+            "name": "blocklist",
+            "description": "An ISP's consolidated blocklist, for its resolvers and firewalls.",
+        },
+        {
+            "name": "unblock-requests",
+            "description": "Third parties' requests to unblock a name "
+            "an order covers, and the issuer's answers.",
+        },
+    ],
 }
 
 # Celery: Redis is transport only; whatever must not be lost is a database row first.

@@ -27,6 +27,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("members/", include("members.urls")),
+    path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     # Before "orders/": its paths must not be read as an order's.
     path("orders/unblock-requests/", include("enforcement.unblock_urls")),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from kernel.mail import subject_line
 
 from . import fanout, webhooks
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import TEST_EVENT, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,10 @@ def attempt(delivery_id: int) -> float | None:
     if delivery is None:
         return None  # delivered, not due yet, or another worker holds it
     endpoint = delivery.endpoint
-    payload = fanout.payload_for(delivery) if endpoint.active else None
+    # A test is sent once, even to a disabled endpoint (to check a receiver before enabling it
+    # again), and its outcome leaves the endpoint's failure count and state alone.
+    probe = delivery.event_type == TEST_EVENT
+    payload = fanout.payload_for(delivery) if endpoint.active or probe else None
     if payload is None:
         _finish(
             delivery, WebhookDelivery.State.CANCELLED, error="no longer visible or endpoint off"
@@ -66,7 +69,9 @@ def attempt(delivery_id: int) -> float | None:
         return None
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
     try:
-        headers = webhooks.build_headers(endpoint.secret, delivery.msg_id, int(time.time()), body)
+        headers = webhooks.build_headers(
+            endpoint.signing_secrets(), delivery.msg_id, int(time.time()), body
+        )
     except ValueError as e:
         # A secret that cannot sign will not start to: say why in the log rather than retry.
         _finish(delivery, WebhookDelivery.State.FAILED, error=f"cannot sign: {e}")
@@ -80,19 +85,23 @@ def attempt(delivery_id: int) -> float | None:
     delivery.last_response = result.response_excerpt
     if result.ok:
         _finish(delivery, WebhookDelivery.State.DELIVERED)
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+        if not probe:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
         return None
     if result.gone:
         _finish(delivery, WebhookDelivery.State.FAILED)
-        _disable(endpoint, GONE)
+        if not probe:
+            _disable(endpoint, GONE)
         return None
     delay = (
         None
-        if result.refused  # a destination that is not allowed will not become allowed
+        if result.refused or probe  # a refused destination will not become allowed
         else webhooks.next_attempt_delay(delivery.attempts, retry_after=result.retry_after)
     )
     if delay is None:
         _finish(delivery, WebhookDelivery.State.FAILED)
+        if probe:
+            return None
         failures = endpoint.consecutive_failures + 1
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=failures)
         if failures >= MAX_CONSECUTIVE_FAILURES:
@@ -128,7 +137,8 @@ def _disable(endpoint: WebhookEndpoint, reason: str, **params: object) -> None:
         def compose() -> tuple[str, str]:
             return subject_line(_("A webhook endpoint was disabled")), _(
                 "Your endpoint %(url)s was disabled: %(reason)s.\n"
-                "Fix the receiver, then re-enable it in the API (PATCH active=true)."
+                "Fix the receiver, then enable it again on the organisation's Webhooks page "
+                "or in the API (PATCH active=true)."
             ) % {"url": endpoint.url, "reason": _(reason) % params}
 
         fanout.mail_organization(endpoint.organization_id, compose)

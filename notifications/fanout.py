@@ -12,7 +12,15 @@ from django.utils.translation import ngettext
 from kernel.mail import Compose, send_to_each_in_own_language, subject_line
 
 from . import registry
-from .models import Event, Notification, NotificationSettings, WebhookDelivery, WebhookEndpoint
+from .models import (
+    TEST_EVENT,
+    Event,
+    Notification,
+    NotificationAddress,
+    NotificationSettings,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def process(event: Event) -> list[WebhookDelivery]:
@@ -55,7 +63,10 @@ def payload_for(delivery: WebhookDelivery) -> dict | None:
     """The webhook body for the receiving organisation, as of now; None when it may no longer
     see anything of the event (the delivery is then cancelled)."""
     event, org = delivery.event, delivery.endpoint.organization
-    data = registry.kind(event.type).payload(event, org)
+    if event.type == TEST_EVENT:
+        data = {"endpoint_id": delivery.endpoint_id, "message": "A test delivery from Atalaya."}
+    else:
+        data = registry.kind(event.type).payload(event, org)
     if data is None:
         return None
     return {"type": event.type, "timestamp": timezone.now().isoformat(), "data": data}
@@ -122,7 +133,19 @@ def _summary(event: Event, count: int) -> str:
 
 
 def mail_organization(org_id: int, compose: Compose) -> None:
-    """E-mails the organisation's notification readers (its active admins: `members` says who),
-    each in their own language: `compose` returns (subject, body) and is called once per
-    language among them, inside it."""
-    send_to_each_in_own_language(registry.mail_readers(org_id), compose, fail_silently=True)
+    """E-mails the organisation's notification readers (its active admins: `members` says who)
+    and its confirmed notification addresses, each in their own language: `compose` returns
+    (subject, body) and is called once per language among them, inside it. The addresses get
+    their own e-mail, so a shared mailbox never sees the admins' addresses; an address that is
+    also an admin's gets one e-mail, the admin's."""
+    people = list(registry.mail_readers(org_id))
+    send_to_each_in_own_language(people, compose, fail_silently=True)
+    theirs = {p.email.lower() for p in people}
+    mailboxes = [
+        a
+        for a in NotificationAddress.objects.filter(
+            organization_id=org_id, confirmed_at__isnull=False
+        )
+        if a.email.lower() not in theirs
+    ]
+    send_to_each_in_own_language(mailboxes, compose, fail_silently=True)

@@ -133,8 +133,14 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     events = ArrayField(models.CharField(max_length=40), default=list, blank=True)  # [] = all
-    # Standard Webhooks secret (whsec_...). Needed in clear to sign; shown once at creation.
+    # Standard Webhooks secret (whsec_...). Needed in clear to sign; shown once at creation
+    # and at each rotation.
     secret = models.CharField(max_length=100)
+    # The secret before the last rotation: it signs too until `previous_secret_expires_at`, so a
+    # receiver that has not yet switched keeps accepting (Standard Webhooks: one `v1,`
+    # signature per secret).
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_reason = models.CharField(max_length=200, blank=True)
@@ -148,6 +154,22 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, event_type: str) -> bool:
         return not self.events or event_type in self.events
+
+    def signing_secrets(self, now=None) -> list[str]:
+        """The secrets a message is signed with now: the current one, and the previous one
+        while its overlap window lasts."""
+        now = now or timezone.now()
+        secrets = [self.secret]
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and now < expires:
+            secrets.append(self.previous_secret)
+        return secrets
+
+
+# The type of a test message an admin sends to one endpoint (`services.webhook_endpoint_test`).
+# No app registers it: its event is written already processed, so no fan-out ever sees it, and
+# its body is the hub's own (`fanout.payload_for`).
+TEST_EVENT = "webhook.test"
 
 
 class WebhookDelivery(models.Model):
@@ -196,3 +218,34 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.msg_id} -> {self.endpoint_id} ({self.state})"
+
+
+class NotificationAddress(models.Model):
+    """A mailbox that receives the organisation's notification e-mail besides its admins (a NOC,
+    a shared inbox), in its own language. It receives nothing until someone reading it has
+    followed the confirmation link: an admin's typo, or an address that is not theirs, never
+    gets the hub's mail."""
+
+    organization = models.ForeignKey(
+        ORGANIZATION, on_delete=models.CASCADE, related_name="notification_addresses"
+    )
+    email = models.EmailField(_("E-mail address"), max_length=254)
+    language = models.CharField(_("Language of the e-mail"), max_length=10)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"], name="one_notification_address_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def time_zone(self) -> str:
+        # A mailbox has no zone of its own: its e-mail names its dates in UTC (kernel.mail).
+        return ""

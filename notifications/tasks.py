@@ -71,6 +71,12 @@ def process_event(event_id: int) -> None:
     fanout.email_immediately(event)
 
 
+def queue_delivery(delivery_id: int, *, urgent: bool) -> None:
+    """Asks a worker to attempt a delivery now (a test, a retry); the sweeper does it if the
+    broker is down."""
+    _send(deliver_webhook, delivery_id, queue=_queue(urgent))
+
+
 def _send_all(delivery_ids: list[int], *, urgent: bool) -> None:
     for pk in delivery_ids:
         if not _send(deliver_webhook, pk, queue=_queue(urgent)):

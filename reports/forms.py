@@ -284,6 +284,6 @@ class NotificationSettingsForm(forms.ModelForm):
         fields = ["categories", "jurisdictions", "urgent_only", "email_enabled", "email_digest"]
         labels = {
             "urgent_only": _("Only urgent (live-event) reports"),
-            "email_enabled": _("E-mail the organisation's admins"),
+            "email_enabled": _("E-mail the organisation's admins and notification addresses"),
             "email_digest": _("E-mail rhythm"),
         }

@@ -27,6 +27,7 @@ from ..selectors import (
     feed_read_moment,
     zone_origin,
 )
+from .docs import BLOCKLIST_DESCRIPTION, BLOCKLIST_SUMMARY
 
 CONTENT_TYPES = {
     "txt": "text/plain; charset=utf-8",
@@ -77,6 +78,8 @@ def _not_modified(request, etag: str, version: datetime) -> bool:
 
 
 @extend_schema(
+    summary=BLOCKLIST_SUMMARY,
+    description=BLOCKLIST_DESCRIPTION,
     parameters=[
         OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(CONTENT_TYPES)),
         OpenApiParameter(

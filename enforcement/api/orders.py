@@ -15,6 +15,7 @@ from members.services import Actor
 from .. import services
 from ..models import BlockingOrder, OrderTarget
 from ..selectors import visible_orders
+from .docs import order_docs
 from .filters import BlockingOrderFilter
 from .serializers import (
     AmendSerializer,
@@ -34,6 +35,7 @@ def _invalid(e: services.InvalidOrder) -> serializers.ValidationError:
     return serializers.ValidationError(e.errors)
 
 
+@order_docs
 class BlockingOrderViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

@@ -19,6 +19,7 @@ from members.services import Actor
 from .. import unblock
 from ..models import UnblockRequest, UnblockReview
 from ..services import OrderStateError
+from .docs import unblock_docs
 from .serializers import OrderTargetSerializer
 
 
@@ -88,6 +89,7 @@ class UnblockReviewFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
+@unblock_docs
 class UnblockReviewViewSet(ReadOnlyViewSet):
     """Unblock requests about orders the caller issued, one per request and order. Answering
     (`POST {id}/answer/`, scope `write`) upholds (the order's entries that cover the name are

@@ -17,6 +17,7 @@ from kernel.vocabulary import AGREEMENT_TLPS, Category
 
 from .. import services
 from ..models import Agreement, AgreementParty, Organization
+from .docs import agreement_docs
 
 
 class SignatureSerializer(serializers.ModelSerializer):
@@ -94,6 +95,7 @@ class AgreementProposeSerializer(serializers.Serializer):
         return list(orgs.values())
 
 
+@agreement_docs
 class AgreementViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

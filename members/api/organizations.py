@@ -5,6 +5,7 @@ from kernel.api.pagination import CursorPagination
 from kernel.api.views import ReadOnlyViewSet
 
 from ..models import Organization
+from .docs import organization_docs
 from .serializers import OrganizationSerializer
 
 
@@ -25,6 +26,7 @@ class OrganizationPagination(CursorPagination):
     ordering = "slug"
 
 
+@organization_docs
 class OrganizationViewSet(ReadOnlyViewSet):
     """The member directory: every member organisation sees every other one."""
 

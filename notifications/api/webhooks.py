@@ -15,6 +15,7 @@ from kernel.api.views import ScopedViewSet
 
 from .. import registry, services, webhooks
 from ..models import WebhookDelivery, WebhookEndpoint
+from .docs import webhook_docs
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -69,6 +70,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@webhook_docs
 class WebhookEndpointViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

@@ -17,6 +17,7 @@ from notifications.selectors import inbox
 from notifications.services import notifications_mark_read
 
 from ..selectors import with_reports
+from .docs import inbox_docs
 from .serializers import ReportSerializer
 
 
@@ -59,6 +60,7 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["unread", "type"]
 
 
+@inbox_docs
 class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The organisation's inbox. Reading it (and marking read) needs only the `read` scope."""
 

@@ -17,6 +17,7 @@ from members.services import Actor
 from .. import services
 from ..models import Report
 from ..selectors import visible_reports
+from .docs import report_docs
 from .filters import ReportFilter
 from .serializers import (
     BulkSerializer,
@@ -53,6 +54,7 @@ BULK_RESULT = inline_serializer(
 )
 
 
+@report_docs
 class ReportViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

@@ -24,6 +24,7 @@ from ..selectors import (
     target_reports,
     visible_targets,
 )
+from .docs import target_docs
 from .serializers import ReportSerializer
 
 # 32 hexadecimal digits, dashed or not: exactly what uuid.UUID parses, so a path that routes
@@ -122,6 +123,7 @@ class TargetPagination(CursorPagination):
     ordering = "uid"
 
 
+@target_docs
 class TargetViewSet(ReadOnlyViewSet):
     """Targets as the caller sees them, computed from the reports it may see. A target outside
     them is simply absent, so 'not yours' and 'does not exist' both answer 404."""
