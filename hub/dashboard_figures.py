@@ -13,12 +13,12 @@ from django.db.models import (
     F,
     FloatField,
     Func,
-    OuterRef,
     Subquery,
 )
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from enforcement.report_orders import used_report
 from enforcement.selectors import visible_orders
 from kernel.vocabulary import Category
 from members.models import Organization
@@ -81,13 +81,14 @@ def time_to_action(
     org: Organization, weeks: list[datetime.date], now: datetime.datetime
 ) -> list[ActionWeek]:
     """Per week of action, the median time from a report's creation to the first blocking
-    order citing it: among reports `org` may see, and orders `org` may see — an order's
-    existence and date are the issuer's and its addressees' (docs/contract.md, "Blocking
-    orders"), so
-    an order outside `visible_orders` does not count, not even in a median."""
+    order that used it (cites it or blocks one of its indicators:
+    `enforcement.report_orders.used_report`): among reports `org` may see, and orders `org`
+    may see — an order's existence and date are the issuer's and its addressees'
+    (docs/contract.md, "Blocking orders"), so an order outside `visible_orders` does not
+    count, not even in a median."""
     first_order = (
         visible_orders(org, now)
-        .filter(reports=OuterRef("pk"), issued_at__lte=now, withdrawn_at__isnull=True)
+        .filter(used_report(), issued_at__lte=now, withdrawn_at__isnull=True)
         .order_by("issued_at")
         .values("issued_at")[:1]
     )

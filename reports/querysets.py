@@ -67,11 +67,17 @@ def _sql_covering(c: dict[str, str], t: dict[str, str], extra: str) -> str:
     )
 
 
-def _sql_through_agreements(c: dict[str, str], flag: str | None) -> str:
+def _sql_through_agreements(
+    c: dict[str, str], flag: str | None, agreement_id: int | None = None
+) -> str:
     """Rules 3 and 4: X sees the report through some agreement (one with `flag` set, if
-    given). Parameters: X (as recipient), then (X, today, today) twice."""
+    given; agreement `agreement_id` itself, if given). Parameters: X (as recipient), then
+    (X, today, today) twice."""
     t = _tables()
     also = f" AND a.{flag}" if flag else ""
+    if agreement_id is not None:
+        # An integer by construction (int() refuses anything else): no text reaches the SQL.
+        also += f" AND a.id = {int(agreement_id)}"
     red = (
         f"({c['tlp']} = {TLP.RED.value}"  # noqa: S608 - names only; values are parameters
         f" AND EXISTS (SELECT 1 FROM {t['recipients']} rr"
@@ -94,17 +100,26 @@ def _sql_through_agreements(c: dict[str, str], flag: str | None) -> str:
 
 class _Policy(Expression):
     """A boolean over the outer report: the policy's filter (`flag` None) or whether an
-    agreement through which X sees the report shares the reporter's identity or evidence."""
+    agreement through which X sees the report shares the reporter's identity or evidence; with
+    `through`, whether X sees it through that one agreement (rules 3 and 4 only)."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, org: Organization, today, *, disclosure: str | None = None):
+    def __init__(
+        self,
+        org: Organization,
+        today,
+        *,
+        disclosure: str | None = None,
+        through: int | None = None,
+    ):
         super().__init__()
         self.org_id = org.pk
         self.suspended = org.is_suspended
         self.today = today
         self.disclosure = disclosure
+        self.through = through
         self.columns = [F(name) for name in _COLUMNS]
 
     def get_source_expressions(self):
@@ -118,8 +133,10 @@ class _Policy(Expression):
         for name, column in zip(_COLUMNS, self.columns, strict=True):
             sql, _ = compiler.compile(column)
             c[name] = sql
-        through = _sql_through_agreements(c, self.disclosure)
+        through = _sql_through_agreements(c, self.disclosure, self.through)
         x, today = self.org_id, self.today
+        if self.through is not None:
+            return through, [x, x, today, today, x, today, today]
         # In the order of the placeholders: owner, recipient, then (X, today, today) for the
         # red branch's agreements and again for the shared branch's.
         params = [x, x, x, today, today, x, today, today]
@@ -145,3 +162,27 @@ class ReportQuerySet(models.QuerySet):
             identity_disclosed=_Policy(org, today, disclosure="share_reporter_identity"),
             evidence_disclosed=_Policy(org, today, disclosure="share_evidence"),
         )
+
+    def with_audience(
+        self,
+        agreements_of: dict[Organization, list[int]],
+        *,
+        today: datetime.date | None = None,
+    ):
+        """For each organisation X of `agreements_of` (the caller's candidates), annotates
+        `sees_<X>` (the policy itself, the very expression `visible_to(X)` filters on),
+        `identity_<X>` (as `with_disclosure(X)`), and for each agreement id A listed for X,
+        `through_<X>_<A>`: X sees the report under A (rules 3 and 4, narrowed to A). One query
+        answers who may see a report and why, in the policy's own words."""
+        today = today or timezone.localdate()
+        columns = {}
+        for org, agreement_ids in agreements_of.items():
+            columns[f"sees_{org.pk}"] = _Policy(org, today)
+            columns[f"identity_{org.pk}"] = _Policy(
+                org, today, disclosure="share_reporter_identity"
+            )
+            for agreement_id in agreement_ids:
+                columns[f"through_{org.pk}_{agreement_id}"] = _Policy(
+                    org, today, through=agreement_id
+                )
+        return self.annotate(**columns)

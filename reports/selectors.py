@@ -296,3 +296,33 @@ def with_reports(org: Organization, items):
     for item in about_reports:
         item.report = reports.get(item.subject_id)
     return items
+
+
+def also_reported_by(org: Organization, report: Report) -> dict[int, list[Report]]:
+    """For each target of `report` (by internal key), the other reports naming it that `org`
+    may see, newest first, each with `identity_disclosed` for `org`: a report `org` may not see
+    is not there, and an owner is named only where an agreement names it (derived data). Two
+    queries."""
+    target_ids = {i.target_id for i in report.indicators.all() if i.target_id is not None}
+    if not target_ids:
+        return {}
+    visible = Report.objects.visible_to(org)
+    pairs = list(
+        Indicator.objects.filter(target_id__in=target_ids, report__in=visible)
+        .exclude(report_id=report.pk)
+        .values_list("target_id", "report_id")
+        .distinct()
+    )
+    others = (
+        visible.with_disclosure(org)
+        .select_related("owner")
+        .in_bulk({report_id for _target, report_id in pairs})
+    )
+    out: dict[int, list[Report]] = defaultdict(list)
+    for target_id, report_id in pairs:
+        # Absent if an agreement ended between the two queries: then it is not shown.
+        if (other := others.get(report_id)) is not None:
+            out[target_id].append(other)
+    for found in out.values():
+        found.sort(key=lambda r: (r.created_at, r.pk), reverse=True)
+    return dict(out)

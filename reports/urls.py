@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import target_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -12,4 +12,18 @@ urlpatterns = [
     path("notifications/", views.notification_settings, name="notification_settings"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/status/", views.update_status, name="update_status"),
+    # Targets by their name-based uid, never by the internal key (docs/contract.md).
+    path("targets/<uuid:uid>/", target_views.target_detail, name="target"),
+    path(
+        "targets/<uuid:uid>/suggestions/<uuid:other>/confirm/",
+        target_views.target_suggestion,
+        {"decision": "confirm"},
+        name="target_confirm",
+    ),
+    path(
+        "targets/<uuid:uid>/suggestions/<uuid:other>/dismiss/",
+        target_views.target_suggestion,
+        {"decision": "dismiss"},
+        name="target_dismiss",
+    ),
 ]

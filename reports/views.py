@@ -30,7 +30,6 @@ from notifications.services import notification_settings_save, notifications_mar
 from . import services
 from .forms import (
     INDICATOR_PREFIX,
-    KIND_LABELS,
     IndicatorFormSet,
     NotificationSettingsForm,
     PortalReportFilter,
@@ -38,6 +37,7 @@ from .forms import (
     ReportStatusForm,
 )
 from .models import Report
+from .report_page import report_page_context
 from .selectors import visible_reports
 
 PAGE_SIZE = 50
@@ -86,8 +86,9 @@ def report_detail(request, pk: int):
             "org": org,
             "report": report,
             "is_owner": is_owner,
-            "indicators": [(KIND_LABELS.get(i.kind, i.kind), i) for i in report.indicators.all()],
             "status_form": status_form,
+            # The indicators with who else reported them, who may see it, the orders it led to.
+            **report_page_context(org, report, is_owner=is_owner),
         },
     )
 

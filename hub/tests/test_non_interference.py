@@ -5,11 +5,11 @@ For small random worlds (organisations, agreements, reports on a pool of values 
 cluster, suggest and pass through a shared CDN), the world is built twice through the real
 services and the real worker code: once whole, and once without the reports reader X may not
 see. Everything X can get must be the same in both: the targets list and each target's detail
-(figures, first and last seen, reports, cluster, links, suggestions), the report list, the
-inbox, the dashboard's figures, search hits, the body of every webhook message and every e-mail
-X is sent. Answers are compared by value: database ids differ between the two builds, so a
-report is known by its title and an agreement by its title; target ids are name-based and
-compared as they are.
+(figures, first and last seen, reports, cluster, links, suggestions), the portal's target pages,
+each report's "also reported in", the report list, the inbox, the dashboard's figures, search
+hits, the body of every webhook message and every e-mail X is sent. Answers are compared by
+value: database ids differ between the two builds, so a report is known by its title and an
+agreement by its title; target ids are name-based and compared as they are.
 
 The access policy itself (which reports X may see) is proved against its reference model in
 test_policy_property.py; this test takes it as given and proves what is built on it.
@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from dataclasses import dataclass
 
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +41,7 @@ from notifications import fanout
 from notifications.models import Event, NotificationSettings, WebhookDelivery, WebhookEndpoint
 from notifications.tasks import process_event
 from reports.models import Report
+from reports.selectors import also_reported_by, visible_reports
 from reports.tests.factories import agreement_between, report_by
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +241,23 @@ def answers(org: Organization) -> dict:
         detail["reports"] = [names.report(r) for r in detail["reports"]]
         details.append(detail)
     got["target details"] = details
+    person = org.users.get(role="admin")
+    portal = Client()
+    portal.force_login(person)
+    got["target pages"] = [
+        _portal_main(portal, f"/reports/targets/{target['id']}/", names) for target in targets
+    ]
+    got["also reported in"] = {
+        names.reports[report.pk]: {
+            (i.kind, i.value): [
+                (names.reports[other.pk], other.owner.slug if other.identity_disclosed else None)
+                for other in also.get(i.target_id, [])
+            ]
+            for i in report.indicators.all()
+        }
+        for report in visible_reports(org)
+        for also in [also_reported_by(org, report)]
+    }
     got["reports"] = [
         names.report(r) for r in _get(api, "/api/v1/reports/?page_size=500")["results"]
     ]
@@ -251,7 +271,6 @@ def answers(org: Organization) -> dict:
         for item in _get(api, "/api/v1/notifications/?page_size=500")["results"]
     ]
 
-    person = org.users.get(role="admin")
     board = dashboard.dashboard_for(person, now=NOW)
     got["dashboard"] = {
         "new": [_row(r) for r in board.new_reports],
@@ -294,6 +313,20 @@ def _row(row: dashboard.ReportRow) -> tuple:
         row.ours,
         row.reporter,
     )
+
+
+_REPORT_LINK = re.compile(r"/reports/(\d+)/")
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def _portal_main(client: Client, url: str, names: Names) -> str:
+    """A portal page's <main> as compared: report ids (different in each build) replaced by
+    the reports' titles, CSRF tokens (new on every answer) left out."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    html = response.content.decode()
+    main = _CSRF.sub("", html[html.index("<main") : html.index("</main>")])
+    return _REPORT_LINK.sub(lambda m: f"/reports/{names.reports[int(m.group(1))]}/", main)
 
 
 def _get(api, url: str) -> dict:

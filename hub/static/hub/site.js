@@ -203,3 +203,92 @@
     announceMessages();
   }
 })();
+
+/* The report form's coverage warnings (reports/_coverage_live.html): which chosen category or
+   jurisdiction none of the organisation's agreements in force covers, said before the form is
+   sent. The map (#coverage-map: covered categories and jurisdictions, null for all) and the
+   messages (data-msg-*) come from the server, in the page's language; the same test is
+   reports.audience.CoverageMap.gaps, which says the same after a send: keep the two in step. */
+(function () {
+  "use strict";
+
+  function fill(pattern, values) {
+    return pattern.replace(/\{(\w+)\}/g, function (match, name) { return String(values[name]); });
+  }
+
+  function codes(text) {
+    return (text || "").toUpperCase().split(/[\s,;]+/).filter(function (code) {
+      return /^[A-Z]{2}$/.test(code);
+    });
+  }
+
+  function coverageLines(box, map, form) {
+    var tlp = form.elements.tlp, sharing = form.elements.sharing;
+    // TLP:CLEAR reaches every member and private sharing no one: nothing to warn of.
+    if ((tlp && tlp.value === "0") || (sharing && sharing.value === "private")) { return []; }
+    var lines = [], category = form.elements.category;
+    if (category && category.value && map.categories && map.categories.indexOf(category.value) < 0) {
+      lines.push(fill(box.dataset.msgCategory, {category: category.options[category.selectedIndex].text}));
+    }
+    var chosen = codes(form.elements.jurisdictions && form.elements.jurisdictions.value);
+    if (!map.jurisdictions) { return lines; }
+    if (!chosen.length) {
+      lines.push(box.dataset.msgGlobal);
+      return lines;
+    }
+    var uncovered = chosen.filter(function (c) { return map.jurisdictions.indexOf(c) < 0; });
+    var covered = chosen.filter(function (c) { return map.jurisdictions.indexOf(c) >= 0; });
+    if (uncovered.length) {
+      lines.push(covered.length
+        ? fill(box.dataset.msgSome, {codes: uncovered.join(", "), others: covered.join(", ")})
+        : fill(box.dataset.msgNone, {codes: uncovered.join(", ")}));
+    }
+    return lines;
+  }
+
+  function updateCoverage(event) {
+    var box = document.getElementById("coverage-warnings");
+    var data = document.getElementById("coverage-map");
+    if (!box || !data || (event && event.target.form !== box.closest("form"))) { return; }
+    var lines = coverageLines(box, JSON.parse(data.textContent), box.closest("form"));
+    var shown = Array.prototype.map.call(box.querySelectorAll("li"), function (li) { return li.textContent; });
+    if (shown.join("\n") === lines.join("\n")) { return; }
+    box.replaceChildren();
+    if (!lines.length) { return; }
+    var list = document.createElement("ul");
+    list.className = "warnings coverage-warnings";
+    lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+
+  document.addEventListener("change", updateCoverage);
+  document.addEventListener("input", updateCoverage);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { updateCoverage(null); });
+  } else {
+    updateCoverage(null);
+  }
+})();
+
+/* Background polls (htmx requests carrying the Atalaya-Background header: the unread badge, an
+   order's status board) wait while the tab is hidden: nobody reads them, and a hub with many
+   open tabs would answer them all the same. When the tab is shown again, `page-visible` is
+   fired on the document; an element that lists it in its hx-trigger (the status board) is
+   fetched at once instead of at its next turn. */
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail && event.detail.requestConfig;
+    if (document.hidden && config && config.headers && config.headers["Atalaya-Background"]) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { document.dispatchEvent(new CustomEvent("page-visible")); }
+  });
+})();
