@@ -1,5 +1,5 @@
-"""Writes on agreements: proposing, signing, suspending, terminating, and the daily expiry
-and expiry notices; each records who did it. Re-exported by `members.services`."""
+"""Writes on agreements: proposing, signing, declining, suspending, terminating, and the daily
+expiry and expiry notices; each records who did it. Re-exported by `members.services`."""
 
 from __future__ import annotations
 
@@ -131,6 +131,35 @@ def agreement_sign(*, actor: Actor, agreement: Agreement) -> Agreement:
             agreement.save(update_fields=["status", "updated_at"])
             audit(actor=actor, action="agreement.active", obj=agreement)
             publish(type=AgreementEvent.ACTIVE, subject_ids=[agreement.pk])
+    return agreement
+
+
+def agreement_decline(*, actor: Actor, agreement: Agreement) -> Agreement:
+    """A party that has not signed refuses the proposal. An agreement needs every party's
+    signature, so one refusal ends it: `declined`, never in force. The other parties (the
+    proposer first among them) hear of it through `agreement.declined`."""
+    org = actor.organization
+    with transaction.atomic():
+        agreement = _locked(agreement)
+        link = AgreementParty.objects.filter(agreement=agreement, organization=org).first()
+        if link is None or (actor.user is not None and not actor.user.is_org_admin):
+            raise PermissionDenied("Only a party's admin can decline an agreement.")
+        if agreement.status != Agreement.Status.PROPOSED:
+            raise AgreementStateError(
+                _("Only a proposed agreement can be declined; this one is %(status)s.")
+                % {"status": _status_word(agreement.status)}
+            )
+        if link.signed_at is not None:
+            # A party that signed has agreed: it ends the agreement by terminating it.
+            raise AgreementStateError(
+                _("Your organisation has signed this agreement: terminate it instead.")
+            )
+        link.declined_at = timezone.now()
+        link.save(update_fields=["declined_at"])
+        agreement.status = Agreement.Status.DECLINED
+        agreement.save(update_fields=["status", "updated_at"])
+        audit(actor=actor, action="agreement.declined", obj=agreement)
+        publish(type=AgreementEvent.DECLINED, actor_org=org, subject_ids=[agreement.pk])
     return agreement
 
 

@@ -11,3 +11,4 @@ class AgreementEvent(models.TextChoices):
     SUSPENDED = "agreement.suspended", _("Agreement suspended")
     TERMINATED = "agreement.terminated", _("Agreement terminated")
     EXPIRING = "agreement.expiring", _("Agreement expiring soon")
+    DECLINED = "agreement.declined", _("Agreement declined")

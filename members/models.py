@@ -227,6 +227,9 @@ class Agreement(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         TERMINATED = "terminated", _("Terminated")
         EXPIRED = "expired", _("Expired")
+        # A party refused the proposal: it never came into force (not "terminated", which
+        # says an agreement the parties had made was ended).
+        DECLINED = "declined", _("Declined")
 
     title = models.CharField(_("title"), max_length=200)
     parties = models.ManyToManyField(
@@ -308,6 +311,8 @@ class AgreementParty(models.Model):
         related_name="+",
         verbose_name=_("signed by"),
     )
+    # When this party declined the proposal (the agreement is then `declined`).
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agreement party")

@@ -24,6 +24,7 @@ from .actors import Actor, audit, audit_many
 from .agreement_services import (
     EXPIRY_NOTICE_DAYS,
     AgreementStateError,
+    agreement_decline,
     agreement_propose,
     agreement_sign,
     agreement_suspend,
@@ -46,6 +47,7 @@ __all__ = [
     "RESERVED_SLUGS",
     "Actor",
     "AgreementStateError",
+    "agreement_decline",
     "agreement_propose",
     "agreement_sign",
     "agreement_suspend",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("agreements/new/", views.agreement_propose, name="agreement_propose"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement"),
     path("agreements/<int:pk>/sign/", views.agreement_sign, name="agreement_sign"),
+    path("agreements/<int:pk>/decline/", views.agreement_decline, name="agreement_decline"),
     path("agreements/<int:pk>/suspend/", views.agreement_suspend, name="agreement_suspend"),
     path("agreements/<int:pk>/terminate/", views.agreement_terminate, name="agreement_terminate"),
     path("<slug:slug>/", views.organization_detail, name="organization"),

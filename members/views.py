@@ -5,9 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from kernel.confirm import Confirmation, ask, confirmed
 
 from . import services
 from .forms import AgreementProposeForm, APIKeyForm, InviteForm
@@ -105,6 +108,23 @@ def manage(request):
 def revoke_key(request, pk: int):
     org = _org_admin(request)
     key = get_object_or_404(org.api_keys, pk=pk)
+    if not key.is_revoked and not confirmed(request):
+        return ask(
+            request,
+            Confirmation(
+                question=_("Revoke the key “%(name)s” (%(prefix)s…)?")
+                % {
+                    "name": key.name,
+                    "prefix": key.prefix,
+                },
+                consequences=[
+                    _("Every program that uses it is refused from this moment (401)."),
+                    _("A revoked key cannot be restored: you would create a new key."),
+                ],
+                button=_("Revoke the key"),
+                back=reverse("members:manage"),
+            ),
+        )
     services.api_key_revoke(actor=services.Actor(user=request.user), api_key=key)
     messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": key.prefix})
     return redirect("members:manage")
@@ -144,8 +164,11 @@ def agreement_detail(request, pk: int):
     agreement = get_object_or_404(_agreements_of(org), pk=pk)
     links = list(agreement.party_links.all())
     ours = next(link for link in links if link.organization_id == org.pk)
-    closed = {Agreement.Status.TERMINATED, Agreement.Status.EXPIRED}
+    closed = {Agreement.Status.TERMINATED, Agreement.Status.EXPIRED, Agreement.Status.DECLINED}
     admin = request.user.is_org_admin
+    # A party yet to sign a proposal answers it: sign or decline (terminating is for those
+    # who agreed).
+    to_answer = agreement.status == Agreement.Status.PROPOSED and ours.signed_at is None
     return render(
         request,
         "members/agreement_detail.html",
@@ -154,11 +177,10 @@ def agreement_detail(request, pk: int):
             "agreement": agreement,
             "terms": agreement_terms(agreement),
             "links": links,
-            "can_sign": admin
-            and agreement.status == Agreement.Status.PROPOSED
-            and ours.signed_at is None,
+            "can_sign": admin and to_answer,
+            "can_decline": admin and to_answer,
             "can_suspend": admin and agreement.status == Agreement.Status.ACTIVE,
-            "can_terminate": admin and agreement.status not in closed,
+            "can_terminate": admin and agreement.status not in closed and not to_answer,
         },
     )
 
@@ -198,9 +220,13 @@ def agreement_propose(request):
     return render(request, "members/agreement_propose.html", {"org": org, "form": form})
 
 
-def _agreement_transition(request, pk: int, service, done: str):
+def _agreement_transition(request, pk: int, service, done: str, confirm=None):
+    """Runs an agreement's transition. `confirm(agreement)` gives the second look a final one
+    needs: posted without `confirm`, the page asks and nothing changes."""
     org = _org_admin(request)
     agreement = get_object_or_404(Agreement.objects.of_party(org), pk=pk)
+    if confirm is not None and not confirmed(request):
+        return ask(request, confirm(agreement))
     try:
         service(actor=services.Actor(user=request.user), agreement=agreement)
     except services.AgreementStateError as e:
@@ -208,6 +234,10 @@ def _agreement_transition(request, pk: int, service, done: str):
     else:
         messages.success(request, done)
     return redirect("members:agreement", pk=pk)
+
+
+def _back(agreement: Agreement) -> str:
+    return reverse("members:agreement", args=[agreement.pk])
 
 
 @login_required
@@ -220,21 +250,69 @@ def agreement_sign(request, pk: int):
 
 @login_required
 @require_POST
+def agreement_decline(request, pk: int):
+    def confirm(agreement: Agreement) -> Confirmation:
+        return Confirmation(
+            question=_("Decline “%(title)s”?") % {"title": agreement.title},
+            consequences=[
+                _("The proposal ends for every party: it never comes into force."),
+                _("The other parties are told that your organisation declined it."),
+                _("To share later, one of you proposes a new agreement."),
+            ],
+            button=_("Decline the agreement"),
+            back=_back(agreement),
+        )
+
+    return _agreement_transition(
+        request,
+        pk,
+        services.agreement_decline,
+        _("Declined. The other parties are told."),
+        confirm,
+    )
+
+
+@login_required
+@require_POST
 def agreement_suspend(request, pk: int):
+    def confirm(agreement: Agreement) -> Confirmation:
+        return Confirmation(
+            question=_("Suspend “%(title)s”?") % {"title": agreement.title},
+            consequences=[
+                _("Nothing is shared under it any more, for every party, from this moment."),
+                _("A suspended agreement is not resumed: the parties would propose a new one."),
+            ],
+            button=_("Suspend the agreement"),
+            back=_back(agreement),
+        )
+
     return _agreement_transition(
         request,
         pk,
         services.agreement_suspend,
         _("Suspended. Nothing is shared under it any more, from this moment."),
+        confirm,
     )
 
 
 @login_required
 @require_POST
 def agreement_terminate(request, pk: int):
+    def confirm(agreement: Agreement) -> Confirmation:
+        return Confirmation(
+            question=_("Terminate “%(title)s”?") % {"title": agreement.title},
+            consequences=[
+                _("Nothing is shared under it any more, for every party, from this moment."),
+                _("Termination is final: to share again, the parties propose a new agreement."),
+            ],
+            button=_("Terminate the agreement"),
+            back=_back(agreement),
+        )
+
     return _agreement_transition(
         request,
         pk,
         services.agreement_terminate,
         _("Terminated. Nothing is shared under it any more."),
+        confirm,
     )

@@ -324,7 +324,7 @@ def test_an_isp_acknowledges_and_confirms_with_one_click_each(client, authority,
     assert Compliance.objects.get().state == Compliance.State.ACKNOWLEDGED
     after_ack = page(client.get(LIST))
     assert f'action="/orders/{order.pk}/acknowledge/"' not in after_ack
-    done = client.post(reverse("enforcement:confirm", args=[order.pk]))
+    done = client.post(reverse("enforcement:confirm", args=[order.pk]), {"confirm": "yes"})
     assert done.url == reverse("enforcement:detail", args=[order.pk])
 
     row = Compliance.objects.get()
@@ -361,7 +361,9 @@ def test_a_step_the_state_does_not_allow_shows_the_reason_instead_of_failing(
     client, authority, coparty
 ):
     order = order_by(authority)
-    signed_in(client, authority).post(reverse("enforcement:lift", args=[order.pk]), {"whole": "on"})
+    signed_in(client, authority).post(
+        reverse("enforcement:lift", args=[order.pk]), {"whole": "on", "confirm": "yes"}
+    )
     signed_in(client, coparty)
 
     response = client.post(reverse("enforcement:confirm", args=[order.pk]), follow=True)

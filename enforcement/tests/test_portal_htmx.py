@@ -73,7 +73,7 @@ def test_a_changed_order_filter_gets_only_the_matching_results_from_htmx(
     order_by(authority, reference="OURS-1")
     lifted = order_by(authority, reference="OURS-2")
     signed_in(client, authority).post(
-        reverse("enforcement:lift", args=[lifted.pk]), {"whole": "on"}
+        reverse("enforcement:lift", args=[lifted.pk]), {"whole": "on", "confirm": "yes"}
     )
 
     response = client.get(LIST, {"status": "lifted"}, **htmx("order-results"))
@@ -323,7 +323,7 @@ def test_without_htmx_the_issuers_steps_still_redirect_to_the_order(client, auth
     renewed = client.post(
         step("renew", order), {"renew-valid_until": new_end.strftime("%Y-%m-%dT%H:%M")}
     )
-    whole = client.post(step("lift", order), {"whole": "on"})
+    whole = client.post(step("lift", order), {"whole": "on", "confirm": "yes"})
 
     assert [r.status_code for r in (lifted, renewed, whole)] == [302, 302, 302]
     assert lifted.url == renewed.url == whole.url == detail

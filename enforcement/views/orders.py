@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from kernel.confirm import Confirmation, ask, confirmed
 from kernel.fragments import render_page_or_part
 from kernel.zones import zone_label
 from members.models import Organization
@@ -35,7 +36,7 @@ from ..forms import (
     RejectForm,
     RenewForm,
 )
-from ..models import BlockingOrder
+from ..models import BlockingOrder, Compliance
 from ..selectors import by_deadline, order_targets, visible_orders
 from .common import (
     LIVE_STATUSES,
@@ -185,6 +186,33 @@ def acknowledge(request, pk: int):
 @login_required
 @require_POST
 def confirm(request, pk: int):
+    org = _member_org(request)
+    order = _visible_or_404(org, pk)
+    # Asked only when the step would happen (an addressed ISP that may write, an order in
+    # force, not confirmed yet); otherwise the step gives its own refusal or does nothing.
+    in_force = order.status_at(timezone.now()) == BlockingOrder.Status.IN_FORCE
+    to_confirm = order.compliance.filter(isp=org).exclude(state=Compliance.State.IMPLEMENTED)
+    if in_force and _may_write(request.user) and to_confirm.exists() and not confirmed(request):
+        where = {"reference": order.reference}
+        return ask(
+            request,
+            Confirmation(
+                question=_("Confirm that order %(reference)s is implemented?") % where,
+                consequences=[
+                    _(
+                        "The issuer is told at once that your organisation blocks every target "
+                        "of the order."
+                    ),
+                    _(
+                        "A confirmation is not taken back: if a target turns out not to be "
+                        "blocked, tell the issuer."
+                    ),
+                ],
+                button=_("Yes, it is implemented"),
+                back=_next(request, reverse("enforcement:detail", args=[pk])),
+                danger=False,
+            ),
+        )
     return _step(
         request,
         pk,
@@ -295,6 +323,30 @@ def lift(request, pk: int):
     if not form.is_valid():
         return _detail(request, org, pk, lift_errors=_flatten(list(form.errors.values())))
     targets = form.to_inputs()
+    # Asked only when the step would happen (the issuer, an order in force); otherwise the
+    # step gives its own refusal.
+    in_force = order.status_at(timezone.now()) == BlockingOrder.Status.IN_FORCE
+    if targets is None and order.issuer_id == org.pk and in_force and not confirmed(request):
+        live = order.targets.filter(lifted_at__isnull=True).count()
+        return ask(
+            request,
+            Confirmation(
+                question=_("Lift the whole order %(reference)s?") % {"reference": order.reference},
+                consequences=[
+                    ngettext(
+                        "Its %(count)s target in force leaves every ISP's blocklist; the ISPs "
+                        "are told.",
+                        "Its %(count)s targets in force leave every ISP's blocklist; the ISPs "
+                        "are told.",
+                        live,
+                    )
+                    % {"count": live},
+                    _("Lifting is final: to block them again you would issue a new order."),
+                ],
+                button=_("Lift the whole order"),
+                back=reverse("enforcement:detail", args=[pk]),
+            ),
+        )
 
     def done(order: BlockingOrder) -> str:
         if targets is None:

@@ -1,4 +1,5 @@
-"""/api/v1/agreements/: propose, list, retrieve, sign, suspend, terminate (docs/contract.md)."""
+"""/api/v1/agreements/: propose, list, retrieve, sign, decline, suspend, terminate
+(docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -109,6 +110,7 @@ class AgreementViewSet(
     required_scopes = {
         "create": "admin",
         "sign": "admin",
+        "decline": "admin",
         "suspend": "admin",
         "terminate": "admin",
     }
@@ -149,6 +151,12 @@ class AgreementViewSet(
     @idempotent
     def sign(self, request, pk=None):
         return self._transition(services.agreement_sign)
+
+    @extend_schema(request=None, responses=AgreementSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def decline(self, request, pk=None):
+        return self._transition(services.agreement_decline)
 
     @extend_schema(request=None, responses=AgreementSerializer)
     @action(detail=True, methods=["post"])

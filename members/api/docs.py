@@ -41,6 +41,13 @@ agreement_docs = extend_schema_view(
         description="The caller's organisation signs (`admin` scope). The last signature puts "
         "the agreement in force. 409 if it is not proposed any more.",
     ),
+    decline=extend_schema(
+        summary="Decline a proposed agreement",
+        description="A party that has not signed refuses the proposal (`admin` scope): the "
+        "agreement becomes `declined`, never in force, and the other parties (the proposer "
+        "among them) hear `agreement.declined`. 409 if it is not proposed any more, or if the "
+        "caller's organisation has signed it (it terminates it instead).",
+    ),
     suspend=extend_schema(
         summary="Suspend an agreement",
         description="Any party stops the sharing at once, for every party (`admin` scope); the "

@@ -141,13 +141,15 @@ def test_an_admin_suspends_and_then_terminates_an_active_agreement(owner, copart
     detail = page(client.get(reverse("members:agreement", args=[agreement.pk])))
     assert "Suspend" in detail and "Sign for" not in detail
 
-    suspended = client.post(reverse("members:agreement_suspend", args=[agreement.pk]), follow=True)
+    suspended = client.post(
+        reverse("members:agreement_suspend", args=[agreement.pk]), {"confirm": "yes"}, follow=True
+    )
     assert "Suspended" in " ".join(messages_of(suspended))
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.SUSPENDED
 
     terminated = client.post(
-        reverse("members:agreement_terminate", args=[agreement.pk]), follow=True
+        reverse("members:agreement_terminate", args=[agreement.pk]), {"confirm": "yes"}, follow=True
     )
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.TERMINATED
@@ -159,7 +161,7 @@ def test_an_admin_suspends_and_then_terminates_an_active_agreement(owner, copart
 def test_an_impossible_transition_shows_the_service_error_as_a_message(owner, coparty, outsider):
     agreement = proposed(owner, coparty)
     response = signed_in(coparty).post(
-        reverse("members:agreement_suspend", args=[agreement.pk]), follow=True
+        reverse("members:agreement_suspend", args=[agreement.pk]), {"confirm": "yes"}, follow=True
     )
     assert any("cannot become suspended" in m for m in messages_of(response))
     assert 'class="error"' in page(response)

@@ -81,7 +81,7 @@ def test_an_org_admin_revokes_a_key(client, owner_admin):
         actor=services.Actor.system(), organization=owner_admin.organization, name="k"
     )
     sign_in(client, owner_admin)
-    client.post(reverse("members:revoke_key", args=[key.pk]))
+    client.post(reverse("members:revoke_key", args=[key.pk]), {"confirm": "yes"})
     key.refresh_from_db()
     assert key.revoked_at is not None
 

@@ -14,6 +14,7 @@ def test_every_event_type_of_the_contract_is_registered_by_its_app():
     assert registry.types() == sorted(
         [
             "agreement.active",
+            "agreement.declined",
             "agreement.expiring",
             "agreement.proposed",
             "agreement.signed",
