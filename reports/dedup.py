@@ -24,7 +24,11 @@ from .models.core import target_uid
 
 
 def link_reports(report_ids: Iterable[int]) -> list[Report]:
-    """Links every indicator of these reports to its target; idempotent."""
+    """Links every indicator of these reports to its target; idempotent.
+
+    A report is linked again after indicators were appended to it
+    (`reports.indicator_services`): the clusters and the duplicate check take all of its
+    targets, the corroborations only the new ones (earlier reporters heard of the others)."""
     with transaction.atomic():
         reports = list(
             Report.objects.select_for_update(of=("self",))
@@ -37,15 +41,19 @@ def link_reports(report_ids: Iterable[int]) -> list[Report]:
             Indicator.objects.filter(report__in=reports).order_by("report", "position")
         )
         targets = ensure_targets({(i.kind, i.value) for i in indicators})
-        for indicator in indicators:
+        fresh = [i for i in indicators if i.target_id is None]
+        for indicator in fresh:
             indicator.target_id = targets[(indicator.kind, indicator.value)].pk
-        Indicator.objects.bulk_update(indicators, ["target"], batch_size=1000)
+        Indicator.objects.bulk_update(fresh, ["target"], batch_size=1000)
         by_report: dict[int, set[int]] = defaultdict(set)
         for indicator in indicators:
             by_report[indicator.report_id].add(indicator.target_id)
+        new_by_report: dict[int, set[int]] = defaultdict(set)
+        for indicator in fresh:
+            new_by_report[indicator.report_id].add(indicator.target_id)
         _cluster(by_report, targets)
         _mark_duplicates(reports, by_report)
-        _publish_corroborations(reports, by_report)
+        _publish_corroborations(reports, new_by_report)
         now = timezone.now()
         Report.objects.filter(pk__in=[r.pk for r in reports]).update(linked_at=now)
     return reports

@@ -30,6 +30,8 @@ MAX_LENGTHS: dict[str, int] = {
     "watermark_id": 128,
 }
 MAX_INPUT_LENGTH = 8192  # cheap guard before any parsing
+MAX_INDICATORS = 100  # per report, those appended later included
+MAX_NOTE_LENGTH = 500  # an indicator's note ("backup stream, HD")
 
 URL_SCHEMES: tuple[str, ...] = ("http", "https", "rtmp", "rtmps", "rtsp", "mms")
 DEFAULT_PORTS: dict[str, int] = {

@@ -88,8 +88,10 @@ def payload(event: Event, org: Organization) -> dict | None:
 
 
 def prepare(event: Event) -> None:
-    """A shared report is deduplicated before anyone is told of it."""
-    if event.type == ReportEvent.SHARED:
+    """A shared report is deduplicated before anyone is told of it, and so is an updated one
+    whose owner appended indicators (`reports.indicator_services`, which clears `linked_at`;
+    for any other update `link_reports` finds nothing to link)."""
+    if event.type in (ReportEvent.SHARED, ReportEvent.UPDATED):
         dedup.link_reports(event.subject_ids)
 
 

@@ -28,6 +28,7 @@ class IndicatorInput:
     kind: str
     raw_value: str
     value: str  # normalised (reports.indicators.normalise)
+    note: str = ""
 
 
 @dataclass
@@ -129,9 +130,9 @@ def reports_submit(*, actor: Actor, items: list[ReportInput]) -> list[Report]:
         copy_objects(reports)
         copy_rows(
             Indicator,
-            ("report_id", "position", "kind", "raw_value", "value"),
+            ("report_id", "position", "kind", "raw_value", "value", "note"),
             (
-                (r.pk, i, ind.kind, ind.raw_value, ind.value)
+                (r.pk, i, ind.kind, ind.raw_value, ind.value, ind.note)
                 for r, d in zip(reports, items, strict=True)
                 for i, ind in enumerate(d.indicators)
             ),
@@ -229,8 +230,9 @@ EDITABLE = {
 
 
 def report_update(*, actor: Actor, report: Report, changes: dict) -> Report:
-    """Partial update by the owner. Indicators are fixed once submitted (they are what other
-    members' reports were deduplicated against); submit a new report for new indicators."""
+    """Partial update by the owner. Indicators are never changed here (they are what other
+    members' reports were deduplicated against); new ones are appended by
+    `reports.indicator_services.report_indicators_add`."""
     if actor.organization is None or report.owner_id != actor.organization.pk:
         raise PermissionDenied("Only the reporting organisation may change a report.")
     unknown = set(changes) - EDITABLE
@@ -246,7 +248,8 @@ def report_update(*, actor: Actor, report: Report, changes: dict) -> Report:
             category=changes.get("category", report.category),
             title=changes.get("title", report.title),
             indicators=[
-                IndicatorInput(i.kind, i.raw_value, i.value) for i in report.indicators.all()
+                IndicatorInput(i.kind, i.raw_value, i.value, i.note)
+                for i in report.indicators.all()
             ],
             tlp=changes.get("tlp", report.tlp),
             description=changes.get("description", report.description),

@@ -1,17 +1,19 @@
 from django.urls import path
 
-from . import target_views, views
+from . import entry_views, target_views, views
 
 app_name = "reports"
 urlpatterns = [
     path("", views.report_list, name="list"),
-    path("new/", views.submit, name="submit"),
+    path("new/", entry_views.submit, name="submit"),
+    path("import/", entry_views.import_reports, name="import"),
     path("sharing/", views.sharing, name="sharing"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
     path("notifications/", views.notification_settings, name="notification_settings"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/status/", views.update_status, name="update_status"),
+    path("<int:pk>/add/", entry_views.add_indicators, name="add_indicators"),
     # Targets by their name-based uid, never by the internal key (docs/contract.md).
     path("targets/<uuid:uid>/", target_views.target_detail, name="target"),
     path(

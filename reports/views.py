@@ -28,14 +28,7 @@ from notifications.models import NotificationSettings
 from notifications.services import notification_settings_save, notifications_mark_read
 
 from . import services
-from .forms import (
-    INDICATOR_PREFIX,
-    IndicatorFormSet,
-    NotificationSettingsForm,
-    PortalReportFilter,
-    ReportForm,
-    ReportStatusForm,
-)
+from .forms import NotificationSettingsForm, PortalReportFilter, ReportStatusForm
 from .models import Report
 from .report_page import report_page_context
 from .selectors import visible_reports
@@ -118,54 +111,6 @@ def update_status(request, pk: int):
             _("Status changed to %(status)s.") % {"status": report.get_status_display().lower()},
         )
     return redirect("reports:detail", pk=pk)
-
-
-def _apply_rule_errors(form: ReportForm, error: ValidationError) -> list[str]:
-    """Puts each rule error of `check_report_rules` on its field; returns those about the
-    indicators as a whole, which belong above the indicator rows."""
-    about_indicators: list[str] = []
-    for field, msgs in error.message_dict.items():
-        if field == "indicators":
-            about_indicators.extend(msgs)
-        else:
-            form.add_error(field if field in form.fields else None, msgs)
-    return about_indicators
-
-
-@login_required
-def submit(request):
-    org = _member_org(request)
-    if not _may_write(request.user):
-        return _read_only(request, org)
-    data = request.POST if request.method == "POST" else None
-    form = ReportForm(data, organization=org)
-    formset = IndicatorFormSet(data, prefix=INDICATOR_PREFIX)
-    indicator_errors: list[str] = []
-    if request.method == "POST" and "add_rows" in request.POST:
-        # No JavaScript: more rows means the same page again with what was typed, unjudged.
-        rows = formset.initial_from_data()
-        form = ReportForm(initial=form.initial_from_data(), organization=org)
-        formset = IndicatorFormSet(initial=rows, prefix=INDICATOR_PREFIX)
-    elif request.method == "POST":
-        # Both are validated, so that every error shows at once.
-        form_ok, rows_ok = form.is_valid(), formset.is_valid()
-        if form_ok and rows_ok:
-            try:
-                report = services.report_submit(
-                    actor=Actor(user=request.user), data=form.to_input(formset.indicators())
-                )
-            except ValidationError as e:
-                indicator_errors = _apply_rule_errors(form, e)
-            else:
-                messages.success(
-                    request, _("Report #%(number)s submitted.") % {"number": report.pk}
-                )
-                return redirect("reports:detail", pk=report.pk)
-    return render(
-        request,
-        "reports/submit.html",
-        {"org": org, "form": form, "formset": formset, "indicator_errors": indicator_errors},
-    )
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Target lines as typed in the portal: the kind guessed, each line normalised or its
-error, where each target came from; and the small fields the order forms share."""
+"""Target lines as typed in the portal: the kind guessed (as the report form guesses it,
+`reports.indicator_lines`), each line normalised or its error, where each target came from;
+and the small fields the order forms share."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from django import forms
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from members.forms import WordListField
 from members.models import Organization
+from reports.indicator_lines import MAX_LINE_ERRORS, detect_kind, line_error
 from reports.indicators import IndicatorError, normalise
 
 from ..models import TargetKind
@@ -25,8 +26,6 @@ KIND_LABELS: dict[str, str] = {
     "ipv6": gettext_lazy("IPv6 address"),
     "cidr": gettext_lazy("IP range (CIDR)"),
 }
-# A page of line errors is enough to act on; a pasted list of 10,000 junk lines needs no more.
-MAX_LINE_ERRORS = 50
 DEADLINE_CHOICES = [
     ("15", gettext_lazy("15 minutes")),
     ("30", gettext_lazy("30 minutes")),
@@ -37,27 +36,6 @@ DEADLINE_CHOICES = [
 # ---------------------------------------------------------------------------- target lines
 
 
-def detect_kind(text: str) -> str:
-    """The kind of one typed target: an IP address, a CIDR range, a URL (it has a scheme), or
-    else a domain. Only a guess at the kind: `normalise` then judges the value."""
-    if "://" in text:
-        return "url"
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        pass
-    else:
-        return "ipv4" if address.version == 4 else "ipv6"
-    if "/" in text:
-        try:
-            ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            pass
-        else:
-            return "cidr"
-    return "domain"
-
-
 @dataclass(frozen=True)
 class TargetLine:
     number: int  # 1-based, counting every line of the text box, blank ones included
@@ -66,7 +44,6 @@ class TargetLine:
 
 
 def _line_error(number: int, text: str, error: IndicatorError) -> str:
-    shown = text if len(text) <= 80 else f"{text[:77]}…"
     message = error.message
     if error.code == "is_url":
         # The normaliser speaks to API callers ("use kind 'url'"); here the kind is detected.
@@ -74,11 +51,7 @@ def _line_error(number: int, text: str, error: IndicatorError) -> str:
             "looks like a URL without its scheme: write https://… to block the URL, "
             "or give the host only"
         )
-    return _("Line %(number)s (%(text)s): %(message)s") % {
-        "number": number,
-        "text": shown,
-        "message": message,
-    }
+    return line_error(number, text, message)
 
 
 def parse_target_lines(text: str) -> tuple[list[TargetLine], list[str]]:

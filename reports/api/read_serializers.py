@@ -17,6 +17,7 @@ from ..models import Evidence, Report
 class IndicatorReadSerializer(serializers.Serializer):
     kind = serializers.CharField()
     value = serializers.CharField()
+    note = serializers.CharField(help_text="The reporter's note on this indicator, or empty.")
     # The target's public, name-based id (`reports.models.target_uid`), once linked.
     target = serializers.UUIDField(source="target_uid", allow_null=True)
 
@@ -101,7 +102,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "tlp": TLP(report.tlp).label,
             "jurisdictions": list(report.jurisdictions),
             "indicators": [
-                {"kind": i.kind, "value": i.value, "target": indicator_target(i)}
+                {"kind": i.kind, "value": i.value, "note": i.note, "target": indicator_target(i)}
                 for i in report.indicators.all()
             ],
             "sharing": self.get_sharing(report),

@@ -15,6 +15,7 @@ from kernel.vocabulary import TLP, Category
 from members.models import Agreement, Organization
 
 from .. import indicators as ind
+from ..indicator_limits import MAX_INDICATORS, MAX_NOTE_LENGTH
 from ..models import Report
 from ..services import IndicatorInput, ReportInput, check_report_rules
 from .read_serializers import (
@@ -40,7 +41,6 @@ __all__ = [
     "indicator_target",
 ]
 
-MAX_INDICATORS = 100
 _country_codes: frozenset[str] | None = None
 
 
@@ -69,6 +69,9 @@ class CountryCodeField(serializers.CharField):
 class IndicatorWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ind.KINDS)
     value = serializers.CharField(max_length=ind.MAX_INPUT_LENGTH, trim_whitespace=False)
+    note = serializers.CharField(
+        max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True, default=""
+    )
 
     def validate(self, attrs):
         try:
@@ -77,7 +80,12 @@ class IndicatorWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"value": [serializers.ErrorDetail(str(e), e.code)]}
             ) from e
-        return IndicatorInput(kind=attrs["kind"], raw_value=attrs["value"], value=normalised)
+        return IndicatorInput(
+            kind=attrs["kind"],
+            raw_value=attrs["value"],
+            value=normalised,
+            note=attrs.get("note", ""),
+        )
 
 
 class ReportWriteSerializer(serializers.Serializer):
@@ -205,7 +213,8 @@ class ReportWriteSerializer(serializers.Serializer):
             return None
         indicators = []
         for raw in raw_indicators:
-            if type(raw) is not dict:
+            # A note is rare enough to leave to the serializer.
+            if type(raw) is not dict or "note" in raw:
                 return None
             kind, value = raw.get("kind"), raw.get("value")
             if type(kind) is not str or kind not in ind.KINDS or _plain_text(value) is None:

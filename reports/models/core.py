@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from kernel.vocabulary import TLP, Category
 from members.models import Agreement, APIKey, Organization, User
 
+from ..indicator_limits import MAX_NOTE_LENGTH
 from ..indicators import KINDS
 from ..querysets import ReportQuerySet
 
@@ -264,6 +265,9 @@ class Indicator(models.Model):
     kind = models.CharField(max_length=20, choices=IndicatorKind.choices)
     raw_value = models.CharField(max_length=8192)
     value = models.CharField(max_length=2048)
+    # The reporter's word on this one indicator ("backup stream, HD"); shown with the report.
+    # A database default too, so that COPYs naming only the older columns (bench/) still work.
+    note = models.CharField(max_length=MAX_NOTE_LENGTH, blank=True, default="", db_default="")
     # Linked by the deduplication task once the report is committed.
     target = models.ForeignKey(
         Target, null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"

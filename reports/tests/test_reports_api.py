@@ -57,7 +57,7 @@ def test_owner_submits_a_report_and_gets_it_back_normalised(owner_api, owner):
     body = response.json()
     assert body["owner"] == "owner"
     assert body["indicators"] == [
-        {"kind": "domain", "value": "pirate-derby.example", "target": None}
+        {"kind": "domain", "value": "pirate-derby.example", "note": "", "target": None}
     ]
     assert body["status"] == "open" and body["tlp"] == "amber" and body["sharing"] == "agreements"
     assert Indicator.objects.get().raw_value == "Pirate-Derby.example."
@@ -394,3 +394,15 @@ def test_a_failed_request_is_not_remembered_so_a_corrected_retry_goes_through(ow
     assert bad.status_code == 400
     good = owner_api.post(URL, payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-3")
     assert good.status_code == 201
+
+
+def test_an_indicator_s_note_is_stored_and_read_back_alone_or_in_bulk(owner_api):
+    noted = [{"kind": "url", "value": "https://m.example/hd", "note": "HD backup"}]
+    one = owner_api.post(URL, payload(indicators=noted), format="json")
+    assert one.status_code == 201, one.content
+    assert one.json()["indicators"][0]["note"] == "HD backup"
+    bulk = owner_api.post(f"{URL}bulk/", {"reports": [payload(indicators=noted)]}, format="json")
+    (result,) = bulk.json()["results"]
+    assert Indicator.objects.get(report_id=result["id"]).note == "HD backup"
+    too_long = [{"kind": "domain", "value": "a.example", "note": "n" * 501}]
+    assert owner_api.post(URL, payload(indicators=too_long), format="json").status_code == 400

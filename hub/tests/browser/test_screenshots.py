@@ -28,6 +28,7 @@ def test_screenshots_of_the_main_pages_in_english_and_spanish_at_two_widths(new_
         "reports": "/reports/",
         "report": f"/reports/{report.pk}/",
         "submit": "/reports/new/",
+        "import": "/reports/import/",
         "inbox": "/reports/inbox/",
         "orders": "/orders/",
         "order": f"/orders/{order.pk}/",
