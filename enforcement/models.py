@@ -262,7 +262,12 @@ class ProtectedEntry(models.Model):
 
 class UnblockRequest(models.Model):
     """A third party (a site owner, a host) asks for a name to be unblocked. Sent from the
-    public form; routed to the issuer of every order in force that covers the name."""
+    public form; routed to the issuer of every order in force that covers the name: at once
+    for the orders in the register, by the sweeper for confidential ones (enforcement.unblock).
+
+    The requester follows it by `reference`, random so that it says nothing of how many
+    requests there are, with a token derived from it (never stored); the primary key is
+    never shown to them."""
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("unblock request status", "Open")
@@ -279,6 +284,9 @@ class UnblockRequest(models.Model):
     # The language of the page the request was filed from: the requester's e-mails use it.
     language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     created_at = models.DateTimeField(default=timezone.now)
+    reference = models.CharField(max_length=16, unique=True)
+    # When the confidential orders that cover the name were looked for (None: not yet).
+    routed_at = models.DateTimeField(null=True, blank=True)
     orders = models.ManyToManyField(BlockingOrder, through="UnblockReview", related_name="+")
 
     class Meta:
@@ -306,6 +314,11 @@ class UnblockReview(models.Model):
     )
     answered_by_key = models.ForeignKey(
         APIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Later requests from the same address about the same name, filed while this review was
+    # open: no second review is opened for them; their status page follows this one.
+    repeated_by = models.ManyToManyField(
+        UnblockRequest, blank=True, related_name="repeated_reviews"
     )
 
     class Meta:

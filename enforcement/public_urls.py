@@ -11,4 +11,5 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("figures/", views.figures_page, name="figures"),
     path("unblock/", views.unblock_request, name="unblock"),
+    path("unblock/<str:reference>/<str:token>/", views.unblock_status, name="unblock_status"),
 ]

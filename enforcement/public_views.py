@@ -1,9 +1,11 @@
 """The public side of blocking orders, without sign-in: the transparency register (and its
-CSV), "is my site blocked, and why?", the figures, and the unblock-request form.
+CSV), "is my site blocked, and why?", the figures, the unblock-request form and a request's
+status page (reached by its reference and token).
 
 Reads go through `enforcement.transparency`, which never shows a confidential order's entries;
-the request goes through `enforcement.unblock`, and the page that answers it reads the same
-whether or not an order (confidential or not) covers the name. Every page reads the same for
+the request goes through `enforcement.unblock`, and the pages that answer it are made of the
+orders in the register only: the same for a name only a confidential order covers as for a
+name no order covers. Every page reads the same for
 everyone too, in UTC, whatever the reader's own zone or browser (`times_in_utc`).
 """
 
@@ -16,11 +18,12 @@ from datetime import UTC, datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kernel import ratelimit
@@ -41,6 +44,15 @@ from .transparency import (
     register_entries,
     register_row,
     why,
+)
+from .transparency.requests import (
+    RequestStatus,
+    ReviewLine,
+    new_reference,
+    published_orders_covering,
+    request_by_link,
+    request_status,
+    status_path,
 )
 
 # Unblock requests accepted from one address per hour: enough for a person, not for a bot.
@@ -271,12 +283,49 @@ def _over_limit(request: HttpRequest) -> bool:
     return not ratelimit.hit("unblock", ratelimit.client_address(request), rate).allowed
 
 
-def _sent(request: HttpRequest, *, value: str, email: str, due: datetime) -> HttpResponse:
-    # The same page whatever matched: it must not tell whether a confidential order covers it.
+def _sent(request: HttpRequest, *, status: RequestStatus, email: str) -> HttpResponse:
+    # Made of the orders in the register only: the page for a name only a confidential order
+    # covers is the page for a name no order covers (docs/contract.md, "Unblock requests").
     return render(
         request,
         "enforcement/public/unblock_sent.html",
-        {"value": value, "email": email, "due": due},
+        {"status": status, "email": email, "status_path": status_path(status.reference)},
+    )
+
+
+def _as_if_sent(value: str) -> RequestStatus:
+    """What a request would read like, for the honeypot: nothing is stored, the reference
+    leads nowhere."""
+    lookup = parse_lookup(value)
+    now = timezone.now()
+    lines = [
+        ReviewLine(
+            order_reference=order.reference,
+            authority=order.issuer.name,
+            state="open",
+            due=unblock.answer_due(now),
+            answered_at=None,
+            repeated=False,
+        )
+        for order in published_orders_covering(lookup, at=now)
+    ]
+    return RequestStatus(new_reference(), lookup.value, lookup.kind, now, lines)
+
+
+@times_in_utc
+@never_cache
+@require_GET
+def unblock_status(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """A request's status, for whoever holds its link (the page after the form, every e-mail).
+    A wrong token and an unknown reference are the same 404."""
+    found = request_by_link(reference, token)
+    if found is None:
+        raise Http404
+    status = request_status(found)
+    return render(
+        request,
+        "enforcement/public/unblock_status.html",
+        {"status": status, "kind_label": KIND_LABELS.get(status.kind, status.kind)},
     )
 
 
@@ -301,8 +350,7 @@ def unblock_request(request: HttpRequest) -> HttpResponse:
             )
         if data["website"]:
             # A bot filled in the hidden field: it reads what a person would, nothing is stored.
-            due = unblock.answer_due(timezone.now())
-            return _sent(request, value=data["value"], email=data["email"], due=due)
+            return _sent(request, status=_as_if_sent(data["value"]), email=data["email"])
         try:
             sent = unblock.request_submit(
                 data=unblock.UnblockInput(
@@ -319,6 +367,5 @@ def unblock_request(request: HttpRequest) -> HttpResponse:
             for field, messages in e.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
         else:
-            due = unblock.answer_due(sent.created_at)
-            return _sent(request, value=sent.value, email=sent.requester_email, due=due)
+            return _sent(request, status=request_status(sent), email=sent.requester_email)
     return render(request, "enforcement/public/unblock_form.html", {"form": form})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import services, unblock
 
 
 @shared_task(acks_late=True, time_limit=60)
@@ -17,9 +17,12 @@ def announce_order(order_id: int) -> bool:
 @shared_task(acks_late=True, time_limit=60)
 def sweep_orders() -> dict[str, int]:
     """Beat, every few seconds: announces orders whose grace window ended (if the countdown
-    message was lost), flags overdue ISPs, announces orders that reached their end."""
+    message was lost), flags overdue ISPs, announces orders that reached their end, routes new
+    unblock requests to the issuers of confidential orders (never while the requester waits:
+    enforcement.unblock)."""
     return {
         "announced": services.orders_announce_due(),
         "overdue": services.orders_flag_overdue(),
         "ended": services.orders_announce_ended(),
+        "unblock_routed": unblock.requests_route_pending(),
     }

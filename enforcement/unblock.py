@@ -1,13 +1,16 @@
-"""Third parties' unblock requests, and the issuers' answers (docs/contract.md, "Blocking orders":
-unblock requests from anyone, reviewed by the issuer).
+"""Third parties' unblock requests, and the issuers' answers (docs/contract.md, "Unblock
+requests").
 
-A request comes from the public form. It is routed to the issuer of every order in force that
-covers the name, confidential orders included (the issuer must still review), one
-`UnblockReview` each. What the requester is told does not depend on whether any order matched:
-the form must not reveal a confidential order. The issuer upholds (the matching entries of its
-order are lifted) or dismisses; the requester is told by e-mail when the order is a public one,
-and hears nothing more than the acknowledgment when it is confidential, exactly as when no
-order covers the name (anyone may file a request, so any later word would reveal the order).
+A request comes from the public form and gets a reference the requester follows it by
+(`transparency.requests`). It is routed to the issuer of every order in force that covers the
+name, one `UnblockReview` each: at once for the orders in the register, whose issuers answer
+the requester; by the sweeper, after the answer has gone back, for confidential orders, whose
+issuers must still review. So the page, the e-mail and the time the requester waits are made
+of what the register shows, and the answer for a name only a confidential order covers is the
+answer for a name no order covers. The issuer upholds (the matching entries of its order are
+lifted) or dismisses; the requester is told by e-mail when the order is in the register
+(`unblock_mail`), and hears nothing more when it is confidential (anyone may file a request,
+so any later word would reveal the order).
 """
 
 from __future__ import annotations
@@ -24,16 +27,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kernel.mail import Compose, mail_date, mail_language, send_composed, subject_line
+from kernel.mail import mail_language
 from members.models import Organization
 from members.services import Actor, audit
 from notifications.outbox import publish
 from reports.indicators import IndicatorError
 
+from . import unblock_mail
 from .events import OrderEvent
 from .models import BlockingOrder, OrderTarget, UnblockRequest, UnblockReview
 from .services import OrderStateError, TargetInput, order_lift
 from .transparency import Lookup, blocking_condition, lookup_of, parse_lookup
+from .transparency.requests import new_reference, published_orders_covering
+
+# Requests routed to confidential orders per sweep (enforcement.tasks.sweep_orders, every 5 s).
+ROUTE_BATCH = 200
 
 MIN_ANSWER = 10
 
@@ -79,17 +87,7 @@ def _lookup(value: str) -> Lookup:
         raise ValidationError({"value": [message]}) from e
 
 
-def covering_orders(lookup: Lookup, *, at: datetime) -> list[BlockingOrder]:
-    """Every order in force at `at` with an entry that blocks what `lookup` names,
-    confidential ones included: for routing only, never shown to the public."""
-    entries = OrderTarget.objects.in_force(at).filter(blocking_condition(lookup))
-    return list(BlockingOrder.objects.filter(pk__in=entries.values("order_id")).order_by("pk"))
-
-
-def request_submit(*, data: UnblockInput) -> UnblockRequest:
-    """Records the request, opens one review per order in force that covers the name and tells
-    each issuer (an inbox item and a webhook). The requester's acknowledgment reads the same
-    whatever matched, in the language they filed in."""
+def _check(data: UnblockInput) -> Lookup:
     lookup = _lookup(data.value)
     errors: dict[str, list[str]] = {}
     if data.relation not in Relation.values:
@@ -104,8 +102,54 @@ def request_submit(*, data: UnblockInput) -> UnblockRequest:
             errors["email"] = e.messages
     if errors:
         raise ValidationError(errors)
+    return lookup
+
+
+def _unused_reference() -> str:
+    # 40 random bits: a clash is all but impossible, and the unique index catches the rest.
+    reference = new_reference()
+    while UnblockRequest.objects.filter(reference=reference).exists():
+        reference = new_reference()
+    return reference
+
+
+def _open_reviews(request: UnblockRequest, orders: list[BlockingOrder]) -> list[UnblockReview]:
+    """One open review per order for `request`, except where the same address's earlier
+    request about the same name is still open before that order's issuer: no second review
+    then (the request joins the open one, which answers it too)."""
+    pending = {
+        review.order_id: review
+        for review in UnblockReview.objects.filter(
+            order__in=orders,
+            status=UnblockRequest.Status.OPEN,
+            request__value=request.value,
+            request__requester_email__iexact=request.requester_email,
+        ).exclude(request=request)
+    }
+    for review in pending.values():
+        review.repeated_by.add(request)
+    due = answer_due(request.created_at)
+    reviews = UnblockReview.objects.bulk_create(
+        UnblockReview(request=request, order=order, answer_due=due)
+        for order in orders
+        if order.pk not in pending
+    )
+    for review in reviews:
+        publish(
+            type=OrderEvent.UNBLOCK_REQUESTED,
+            subject_ids=[review.order_id],
+            data={"review_id": review.pk},
+        )
+    return reviews
+
+
+def request_submit(*, data: UnblockInput) -> UnblockRequest:
+    """Records the request and opens a review for each order in the register that covers the
+    name (its issuer is told: an inbox item and a webhook). Confidential orders are left to
+    `requests_route_pending`: nothing done here, nor how long it takes, depends on them. The
+    requester's acknowledgment is in the language they filed in."""
+    lookup = _check(data)
     now = timezone.now()
-    due = answer_due(now)
     with transaction.atomic():
         request = UnblockRequest.objects.create(
             value=lookup.value,
@@ -117,71 +161,54 @@ def request_submit(*, data: UnblockInput) -> UnblockRequest:
             message=data.message.strip(),
             language=mail_language(data.language),
             created_at=now,
+            reference=_unused_reference(),
         )
-        orders = covering_orders(lookup, at=now)
-        # The same person asking again about the same name opens no second review of an order
-        # whose issuer has yet to answer the first.
-        pending = set(
-            UnblockReview.objects.filter(
-                order__in=orders,
-                status=UnblockRequest.Status.OPEN,
-                request__value=lookup.value,
-                request__requester_email__iexact=request.requester_email,
-            ).values_list("order_id", flat=True)
-        )
-        reviews = UnblockReview.objects.bulk_create(
-            UnblockReview(request=request, order=order, answer_due=due)
-            for order in orders
-            if order.pk not in pending
-        )
-        for review in reviews:
-            publish(
-                type=OrderEvent.UNBLOCK_REQUESTED,
-                subject_ids=[review.order.pk],
-                data={"review_id": review.pk},
-            )
+        published = published_orders_covering(lookup, at=now)
+        reviews = _open_reviews(request, published)
         audit(
             actor=Actor.system(),
             action="unblock.requested",
             obj=request,
             data={"value": lookup.value, "reviews": [r.pk for r in reviews]},
         )
-        transaction.on_commit(lambda: _acknowledge(request, due), robust=True)
+        due = answer_due(now)
+        transaction.on_commit(
+            lambda: unblock_mail.acknowledge(request, published=published, due=due), robust=True
+        )
     return request
 
 
-def _to_requester(request: UnblockRequest, compose: Compose) -> None:
-    # The requester has no time zone the hub knows: dates are UTC days, and say so.
-    send_composed(
-        to=[request.requester_email],
-        compose=compose,
-        language=request.language,
-        fail_silently=True,
-    )
-
-
-def _about(request: UnblockRequest) -> str:
-    return subject_line(_("Your unblock request about %(value)s") % {"value": request.value})
-
-
-def _acknowledge(request: UnblockRequest, due: datetime) -> None:
-    def compose() -> tuple[str, str]:
-        return _about(request), _(
-            "Dear %(name)s,\n\n"
-            "We received your request of %(date)s to unblock %(value)s.\n\n"
-            "If an order published in the transparency register covers this name, its issuing "
-            "authority will answer by %(due)s at this address. Orders kept out of the register "
-            "are reviewed by their issuing authority too, but their outcome is not sent to you."
-            "\n\n"
-            "Atalaya transparency register\n"
-        ) % {
-            "name": request.requester_name,
-            "date": mail_date(request.created_at),
-            "value": request.value,
-            "due": mail_date(due),
-        }
-
-    _to_requester(request, compose)
+def requests_route_pending(*, limit: int = ROUTE_BATCH) -> int:
+    """Routes the requests filed since the last sweep to the issuers of the confidential orders
+    in force when each was filed (run by `sweep_orders`, after the requester's answer has gone:
+    the form's reply time owes nothing to them). Safe to run twice at once: each request is
+    claimed with SKIP LOCKED and marked routed in the same transaction."""
+    with transaction.atomic():
+        pending = list(
+            UnblockRequest.objects.select_for_update(skip_locked=True)
+            .filter(routed_at__isnull=True)
+            .order_by("created_at", "pk")[:limit]
+        )
+        for request in pending:
+            lookup = lookup_of(request.kind, request.value)
+            entries = OrderTarget.objects.in_force(request.created_at).filter(
+                blocking_condition(lookup), order__confidential=True
+            )
+            orders = list(
+                BlockingOrder.objects.filter(pk__in=entries.values("order_id")).order_by("pk")
+            )
+            reviews = _open_reviews(request, orders) if orders else []
+            if reviews:
+                audit(
+                    actor=Actor.system(),
+                    action="unblock.routed",
+                    obj=request,
+                    data={"reviews": [r.pk for r in reviews]},
+                )
+        UnblockRequest.objects.filter(pk__in=[r.pk for r in pending]).update(
+            routed_at=timezone.now()
+        )
+    return len(pending)
 
 
 # ---------------------------------------------------------------------------- the answer
@@ -256,50 +283,8 @@ def review_answer(
             obj=review.order,
             data={"review": review.pk, "decision": decision, "lifted": lifted[:1000]},
         )
-        transaction.on_commit(lambda: _tell_requester(review), robust=True)
+        transaction.on_commit(lambda: unblock_mail.tell_answer(review), robust=True)
     return review
-
-
-def _tell_requester(review: UnblockReview) -> None:
-    request, order = review.request, review.order
-    if order.confidential:
-        # Anyone may file a request, and a name no order covers gets the acknowledgment and
-        # nothing after it: any later word (even "it was reviewed", or its timing) would tell
-        # the requester that a confidential order covers the name. The acknowledgment said
-        # that the outcome of such an order is not sent.
-        return
-
-    def answered() -> tuple[str, str]:
-        upheld = review.status == UnblockRequest.Status.UPHELD
-        where = {"value": request.value}
-        subject = (
-            _("Your unblock request about %(value)s: upheld")
-            if upheld
-            else _("Your unblock request about %(value)s: dismissed")
-        ) % where
-        outcome = (
-            _("Your request is upheld: the blocking order no longer covers this name.")
-            if upheld
-            else _("Your request is dismissed: the block stays.")
-        )
-        body = _(
-            "Dear %(name)s,\n\n"
-            "%(issuer)s (order %(reference)s) has answered your request of %(date)s to unblock "
-            "%(value)s.\n\n"
-            "%(outcome)s\n\n%(answer)s\n\n"
-            "Atalaya transparency register\n"
-        ) % {
-            "name": request.requester_name,
-            "issuer": order.issuer.name,
-            "reference": order.reference,
-            "date": mail_date(request.created_at),
-            "value": request.value,
-            "outcome": outcome,
-            "answer": review.answer,
-        }
-        return subject_line(subject), body
-
-    _to_requester(request, answered)
 
 
 # ---------------------------------------------------------------------------- the issuer's reads

@@ -57,3 +57,15 @@ def without_csrf(html: str) -> str:
     """A page without its CSRF tokens, which are masked afresh on every response: what is left
     is what a reader could compare."""
     return _CSRF.sub('name="csrfmiddlewaretoken" value=""', html)
+
+
+_REFERENCE = re.compile(r"UR-[0-9A-Z]{4}-[0-9A-Z]{4}")
+_STATUS_LINK = re.compile(r"/transparency/unblock/REF/[A-Za-z0-9_-]+/")
+
+
+def neutral(text: str, name: str) -> str:
+    """What an unblock requester reads (a page or an e-mail) without what differs from one
+    request to the next anyway: the CSRF token, the name asked about, the request's random
+    reference and its status link's token."""
+    text = _REFERENCE.sub("REF", without_csrf(text).replace(name, "NAME"))
+    return _STATUS_LINK.sub("/transparency/unblock/REF/TOKEN/", text)
