@@ -1,10 +1,13 @@
 from django.urls import path
 
 from . import views
+from .views.exports import order_export
 
 app_name = "enforcement"
 urlpatterns = [
     path("", views.order_list, name="list"),
+    # The list as CSV, with the same filters.
+    path("export.csv", order_export, name="export"),
     path("new/", views.compose, name="new"),
     path("feeds/", views.feeds, name="feeds"),
     path("<int:pk>/", views.order_detail, name="detail"),

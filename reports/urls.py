@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import entry_views, target_views, views
+from . import entry_views, export_views, target_list_views, target_views, views
 
 app_name = "reports"
 urlpatterns = [
     path("", views.report_list, name="list"),
+    # The lists as CSV, with the same filters (export_views).
+    path("export.csv", export_views.report_export, name="export"),
+    path("targets/", target_list_views.target_list, name="targets"),
+    path("targets/export.csv", export_views.target_export, name="targets_csv"),
     path("new/", entry_views.submit, name="submit"),
     path("import/", entry_views.import_reports, name="import"),
     path("sharing/", views.sharing, name="sharing"),

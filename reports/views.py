@@ -28,7 +28,8 @@ from notifications.models import NotificationSettings
 from notifications.services import notification_settings_save, notifications_mark_read
 
 from . import services
-from .forms import NotificationSettingsForm, PortalReportFilter, ReportStatusForm
+from .forms import NotificationSettingsForm, ReportStatusForm
+from .listing import report_filter
 from .models import Report
 from .report_page import report_page_context
 from .selectors import visible_reports
@@ -43,9 +44,8 @@ def _read_only(request, org: Organization):
 @login_required
 def report_list(request):
     org = _member_org(request)
-    filters = PortalReportFilter(
-        request.GET or None, queryset=visible_reports(org), organization=org
-    )
+    # The CSV download reads the same rows (export_views): they cannot disagree.
+    filters = report_filter(org, request.GET)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,12 +31,12 @@ from ..forms import (
     KIND_LABELS,
     AmendForm,
     LiftForm,
-    PortalOrderFilter,
     RejectForm,
     RenewForm,
 )
+from ..listing import order_filter
 from ..models import BlockingOrder, Compliance
-from ..selectors import by_deadline, order_targets, visible_orders
+from ..selectors import order_targets, visible_orders
 from .common import (
     LIVE_STATUSES,
     TARGETS_SHOWN,
@@ -59,16 +58,9 @@ from .rows import _order_view, _reject_form, _safeguards_in_page_language, count
 def order_list(request):
     org = _member_org(request)
     now = timezone.now()
-    # Deadlines first (issue 14): what waits on the organisation, soonest due first. The order
-    # is explicit anyway: Meta.ordering does not apply to a GROUP BY query (the count).
-    orders = by_deadline(
-        visible_orders(org, now).annotate(
-            targets_in_force=Count("targets", filter=Q(targets__lifted_at__isnull=True))
-        ),
-        org,
-        now,
-    )
-    filters = PortalOrderFilter(request.GET or None, queryset=orders, request=request)
+    # Deadlines first; the CSV download reads the same rows (views.exports): they cannot
+    # disagree.
+    filters = order_filter(request, org, now)
     page = Paginator(filters.qs, views.PAGE_SIZE).get_page(request.GET.get("page"))
     may_write = _may_write(request.user)
     rows = []
