@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views.board import order_board
 from .views.exports import order_export
 
 app_name = "enforcement"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("new/", views.compose, name="new"),
     path("feeds/", views.feeds, name="feeds"),
     path("<int:pk>/", views.order_detail, name="detail"),
+    path("<int:pk>/board/", order_board, name="board"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/reject/", views.reject, name="reject"),

@@ -3,7 +3,7 @@ then issued."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -57,6 +57,30 @@ def _check(sources: list[TargetSource], org: Organization) -> list[CheckedTarget
     ]
 
 
+@dataclass(frozen=True)
+class Trimmed:
+    """The targets box and the ticked targets without what the protected list refuses."""
+
+    text: str
+    picked: list[str]  # public ids, as the form sends them
+    removed: list[str]  # each refused target, with where it was given
+
+
+def _without_refused(text: str, picked, checked: list[CheckedTarget]) -> Trimmed:
+    """Every line that names a refused target goes (all of them, if typed twice), and a refused
+    ticked target is unticked; the other lines stay exactly as typed, comments and lines not
+    understood included, so nothing but the refusals changes."""
+    refused = [c for c in checked if c.refusal]
+    lines = {number for c in refused for number in c.source.lines}
+    keys = {(c.source.target.kind, c.source.target.value) for c in refused}
+    kept = [line for number, line in enumerate(text.splitlines(), start=1) if number not in lines]
+    return Trimmed(
+        text="\n".join(kept),
+        picked=[str(t.uid) for t in picked if (t.kind, t.value) not in keys],
+        removed=[c.source.label for c in refused],
+    )
+
+
 def _picker(org: Organization, query: str, selected: set) -> list[tuple[object, bool]]:
     """The picked targets first (so a search never drops them), then up to PICKER_SIZE matches
     of `query` among the targets the org may see."""
@@ -92,14 +116,30 @@ def compose(request):
     )
     checked: list[CheckedTarget] | None = None
     target_errors: list[str] = []
-    if action in ("check", "search"):
+    removed: list[str] = []
+    if action in ("check", "search", "drop_refused"):
         # Stores nothing and judges only the targets: the rest is shown again as typed.
         form.is_valid()
-        if action == "check":
-            lines, target_errors = parse_target_lines(form["targets"].value() or "")
+        initial = form.initial_from_data()
+        if action in ("check", "drop_refused"):
+            text = form["targets"].value() or ""
+            lines, target_errors = parse_target_lines(text)
             picked = form.cleaned_data.get("picked") or []
             checked = _check(target_sources(lines, picked), org)
-        form = OrderComposeForm(initial=form.initial_from_data(), organization=org)
+            if action == "drop_refused":
+                # No script needed: the same page again, the refused lines gone, checked anew.
+                trimmed = _without_refused(text, picked, checked)
+                removed = trimmed.removed
+                initial.update(targets=trimmed.text, picked=trimmed.picked)
+                lines, target_errors = parse_target_lines(trimmed.text)
+                kept = [t for t in picked if str(t.uid) in trimmed.picked]
+                # What is left was judged a moment ago: its findings stay, its lines renumber.
+                found = {(c.source.target.kind, c.source.target.value): c for c in checked}
+                checked = [
+                    replace(found[(s.target.kind, s.target.value)], source=s)
+                    for s in target_sources(lines, kept)
+                ]
+        form = OrderComposeForm(initial=initial, organization=org)
     elif action == "issue" and form.is_valid():
         sources = form.sources()
         try:
@@ -139,6 +179,7 @@ def compose(request):
             "checked": checked,
             "refused": sum(bool(c.refusal) for c in checked or []),
             "warned": sum(bool(c.warnings) for c in checked or []),
+            "removed": removed,
             "picker": _picker(org, query, form.picked_ids()),
             "query": query,
             "picker_size": PICKER_SIZE,
