@@ -479,7 +479,7 @@ def test_suspending_the_agreement_in_the_portal_hides_the_shared_report_from_the
     assert "Shared until suspended" in page(coparty_client.get(reverse("reports:list")))
 
     client.force_login(owner_admin)
-    client.post(reverse("members:agreement_suspend", args=[agreement.pk]))
+    client.post(reverse("members:agreement_suspend", args=[agreement.pk]), {"confirm": "yes"})
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.SUSPENDED
     assert "Shared until suspended" not in page(coparty_client.get(reverse("reports:list")))
