@@ -239,7 +239,7 @@ def test_a_portal_view_that_meets_a_dropped_connection_is_a_503(owner):
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory(organization=owner))
     with mock.patch(
-        "reports.views.visible_reports", side_effect=InterfaceError("connection already closed")
+        "reports.listing.visible_reports", side_effect=InterfaceError("connection already closed")
     ):
         response = client.get("/reports/")
     assert response.status_code == 503 and int(response["Retry-After"]) > 0
