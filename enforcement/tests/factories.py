@@ -63,9 +63,14 @@ _REFERENCE = re.compile(r"UR-[0-9A-Z]{4}-[0-9A-Z]{4}")
 _STATUS_LINK = re.compile(r"/transparency/unblock/REF/[A-Za-z0-9_-]+/")
 
 
+_TIME = re.compile(r"<time datetime=\"[^\"]*\">[^<]*</time>")
+
+
 def neutral(text: str, name: str) -> str:
     """What an unblock requester reads (a page or an e-mail) without what differs from one
     request to the next anyway: the CSRF token, the name asked about, the request's random
-    reference and its status link's token."""
+    reference, its status link's token and the moment it was filed (two requests made a
+    second apart must not read as different)."""
     text = _REFERENCE.sub("REF", without_csrf(text).replace(name, "NAME"))
+    text = _TIME.sub("<time>TIME</time>", text)
     return _STATUS_LINK.sub("/transparency/unblock/REF/TOKEN/", text)
