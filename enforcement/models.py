@@ -154,6 +154,9 @@ class Compliance(models.Model):
         ACKNOWLEDGED = "acknowledged", pgettext_lazy("an ISP's answer", "Acknowledged")
         IMPLEMENTED = "implemented", pgettext_lazy("an ISP's answer", "Implemented")
         REJECTED = "rejected", pgettext_lazy("an ISP's answer", "Rejected")
+        # Every target in force has an answer of its own and at least one is impossible
+        # (TargetAnswer): done for the ISP, as an implemented or rejected order is.
+        PER_TARGET = "per_target", pgettext_lazy("an ISP's answer", "Answered per target")
 
     class Reason(models.TextChoices):
         ALREADY_BLOCKED = "already_blocked", _("Already blocked")
@@ -190,11 +193,58 @@ class Compliance(models.Model):
         return f"{self.isp} on {self.order}: {self.state}"
 
 
+class TargetAnswer(models.Model):
+    """An addressed ISP's answer about one target of an order: blocked, or impossible for it
+    and why ("URL blocking not supported on our DNS resolver"). The current answer; each
+    change is a `ComplianceStep` naming the target. Confirming the whole order answers every
+    target implemented."""
+
+    class State(models.TextChoices):
+        IMPLEMENTED = "implemented", pgettext_lazy("an ISP's answer about a target", "Blocked")
+        IMPOSSIBLE = "impossible", pgettext_lazy("an ISP's answer about a target", "Impossible")
+
+    class Reason(models.TextChoices):
+        NOT_POSSIBLE = "not_technically_possible", _("Not technically possible")
+        SHARED_ADDRESS = "shared_address", _("Shared address (would block other sites)")
+        OTHER = "other", _("Other")
+
+    compliance = models.ForeignKey(
+        Compliance, on_delete=models.CASCADE, related_name="target_answers"
+    )
+    target = models.ForeignKey(OrderTarget, on_delete=models.CASCADE, related_name="answers")
+    state = models.CharField(max_length=15, choices=State.choices)
+    reason = models.CharField(max_length=30, choices=Reason.choices, blank=True, default="")
+    detail = models.TextField(blank=True, default="")
+    answered_at = models.DateTimeField()
+    by_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_key = models.ForeignKey(
+        APIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["compliance", "target"], name="one_answer_per_target"),
+        ]
+        indexes = [models.Index(fields=["target"], name="target_answer_target")]
+
+    def __str__(self) -> str:
+        return f"{self.compliance.isp} on {self.target}: {self.state}"
+
+
 class ComplianceStep(models.Model):
-    """The timestamped history of an ISP's answers (and of the hub re-notifying it)."""
+    """The timestamped history of an ISP's answers (and of the hub re-notifying it). A step
+    naming a `target` is an answer about that target alone (`TargetAnswer.State`)."""
 
     compliance = models.ForeignKey(Compliance, on_delete=models.CASCADE, related_name="steps")
-    state = models.CharField(max_length=15, choices=Compliance.State.choices)
+    state = models.CharField(
+        max_length=15,
+        choices=[*Compliance.State.choices, TargetAnswer.State.choices[1]],
+    )
+    target = models.ForeignKey(
+        OrderTarget, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=30, blank=True, default="")
     detail = models.TextField(blank=True, default="")

@@ -32,6 +32,7 @@ from reports.models import Report
 
 from .feeds import FeedEntry
 from .models import BlockingOrder, Compliance, OrderTarget, UnblockRequest
+from .target_answers import with_target_counts
 
 FEED_LOCK = int(Lock.BLOCKLIST_FEED)
 # An answer still to come: the ISP has neither implemented nor rejected the order.
@@ -68,16 +69,19 @@ def visible_orders(org: Organization | None, now: datetime | None = None):
         BlockingOrder.objects.visible_to(org, now)
         .select_related("issuer")
         .prefetch_related(
-            # The issuer sees every ISP's answer; an ISP only its own (ISPs compete).
+            # The issuer sees every ISP's answer; an ISP only its own (ISPs compete). Each
+            # with its counts of answers per target, read from that ISP's answers only.
             Prefetch(
                 "compliance",
-                queryset=Compliance.objects.filter(Q(order__issuer=org) | Q(isp=org))
+                queryset=with_target_counts(
+                    Compliance.objects.filter(Q(order__issuer=org) | Q(isp=org))
+                )
                 .select_related("isp")
                 .order_by("isp__slug"),
             ),
             Prefetch(
                 "reports",
-                queryset=Report.objects.visible_to(org).only("pk").order_by("pk"),
+                queryset=Report.objects.visible_to(org).only("pk", "title").order_by("pk"),
                 to_attr="visible_reports",
             ),
         )

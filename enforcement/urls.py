@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views.answers import answer_targets
 from .views.board import order_board
 from .views.exports import order_export
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/reject/", views.reject, name="reject"),
+    path("<int:pk>/target-answers/", answer_targets, name="target_answers"),
     path("<int:pk>/amend/", views.amend, name="amend"),
     path("<int:pk>/lift/", views.lift, name="lift"),
     path("<int:pk>/renew/", views.renew, name="renew"),

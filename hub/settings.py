@@ -311,6 +311,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "kernel.vocabulary.Category",
         "TargetKindEnum": "reports.models.core.IndicatorKind",
+        # An ISP's answer to a whole order and about one target: two "state" and two "reason"
+        # choice sets, each named (the whole order's keep the names they had alone).
+        "ComplianceStateEnum": "enforcement.models.Compliance.State",
+        "ComplianceReasonEnum": "enforcement.models.Compliance.Reason",
+        "TargetAnswerStateEnum": "enforcement.models.TargetAnswer.State",
+        "TargetAnswerReasonEnum": "enforcement.models.TargetAnswer.Reason",
     },
     # The groups of /api/docs/, in this order; each operation's summary and description are in
     # its app's api/docs.py (hub/tests/test_api_docs.py checks that none is missing).

@@ -64,13 +64,26 @@ order_docs = extend_schema_view(
     confirm=extend_schema(
         summary="Confirm an order is implemented",
         description="The addressed ISP says it blocks every target of the order (`write` "
-        "scope). A confirmation is not taken back: an implemented order cannot be rejected.",
+        "scope): every target in force is answered `implemented`. A confirmation is not taken "
+        "back: an implemented order cannot be rejected.",
     ),
     reject=extend_schema(
         summary="Reject an order",
         description="The addressed ISP says it will not implement the order, with a `reason`: "
         "`already_blocked`, `not_technically_possible` or `other` (with a `detail`). 409 after "
-        "it confirmed implementing it.",
+        "it confirmed implementing it, or blocking any of its targets.",
+    ),
+    target_answers=extend_schema(
+        summary="Answer an order target by target",
+        description="The addressed ISP answers some or all targets in force of the order "
+        "(`write` scope): `implemented`, or `impossible` with a `reason` "
+        "(`not_technically_possible`, `shared_address`, or `other` with a `detail`), e.g. the "
+        "domain blocked and the URL impossible on a DNS resolver. Once every target in force "
+        "has an answer the order is done for the ISP: `implemented` if every one is blocked, "
+        "`per_target` otherwise, and it is no longer overdue. The same answer twice changes "
+        "nothing; a blocked target cannot be marked impossible afterwards (409). Answers with "
+        "the ISP's answer and its answers per target; the issuer sees them, other ISPs never "
+        "do.",
     ),
 )
 

@@ -15,6 +15,8 @@ from members.services import Actor
 from .. import services
 from ..models import BlockingOrder, OrderTarget
 from ..selectors import visible_orders
+from ..target_answers import answers_by_compliance
+from .answers import TargetAnswersSerializer
 from .docs import order_docs
 from .filters import BlockingOrderFilter
 from .serializers import (
@@ -23,6 +25,7 @@ from .serializers import (
     BlockingOrderSerializer,
     BlockingOrderWriteSerializer,
     CheckSerializer,
+    ComplianceDetailSerializer,
     ComplianceSerializer,
     LiftSerializer,
     RejectSerializer,
@@ -45,7 +48,8 @@ class BlockingOrderViewSet(
     """Blocking orders the caller issued or is addressed by; anyone else gets 404.
 
     Issuing and the issuer's steps (amend, lift, renew, withdraw) need an authority's `write`
-    key; the ISP's steps (acknowledge, confirm, reject) need the addressed ISP's `write` key.
+    key; the ISP's steps (acknowledge, confirm, reject, target-answers) need the addressed
+    ISP's `write` key.
     """
 
     model = BlockingOrder
@@ -81,6 +85,11 @@ class BlockingOrderViewSet(
     def _detail(self, order_id: int, code=status.HTTP_200_OK) -> Response:
         order = visible_orders(self.org).get(pk=order_id)
         order.listed_targets = list(order.targets.order_by("kind", "value", "added_at"))
+        # The answers per target of the rows the reader may see, in one query.
+        rows = list(order.compliance.all())
+        answered = answers_by_compliance(rows)
+        for row in rows:
+            row.answered_targets = answered[row.pk]
         data = BlockingOrderDetailSerializer(order, context=self.get_serializer_context()).data
         return Response(data, status=code)
 
@@ -223,3 +232,14 @@ class BlockingOrderViewSet(
         body.is_valid(raise_exception=True)
         row = self._step(services.compliance_reject, **body.validated_data)
         return Response(ComplianceSerializer(row).data)
+
+    @extend_schema(request=TargetAnswersSerializer, responses=ComplianceDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="target-answers")
+    @idempotent
+    def target_answers(self, request, pk=None):
+        """The addressed ISP answers targets one by one: `implemented`, or `impossible` with a
+        `reason`. The same answer twice changes nothing."""
+        body = TargetAnswersSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = self._step(services.compliance_answer_targets, **body.validated_data)
+        return Response(ComplianceDetailSerializer(row).data)

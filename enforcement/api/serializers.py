@@ -13,8 +13,16 @@ from reports import indicators as ind
 from reports.api.serializers import CountryCodeField
 from reports.selectors import visible_targets
 
-from ..models import BlockingOrder, Compliance, OrderRenewal, OrderTarget, TargetKind
+from ..models import (
+    BlockingOrder,
+    Compliance,
+    OrderRenewal,
+    OrderTarget,
+    TargetAnswer,
+    TargetKind,
+)
 from ..services import MAX_TARGETS, OrderInput, TargetInput
+from ..target_answers import answers_by_compliance, counts_of
 
 TARGET_KINDS = TargetKind.values
 
@@ -159,9 +167,17 @@ class CheckSerializer(serializers.Serializer):
     targets = TargetListField()
 
 
+class TargetCountsSerializer(serializers.Serializer):
+    in_force = serializers.IntegerField(help_text="Targets of the order in force.")
+    implemented = serializers.IntegerField(help_text="Of them, answered blocked.")
+    impossible = serializers.IntegerField(help_text="Of them, answered impossible.")
+    unanswered = serializers.IntegerField(help_text="Of them, not answered yet.")
+
+
 class ComplianceSerializer(serializers.ModelSerializer):
     isp = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     overdue = serializers.SerializerMethodField()
+    targets = serializers.SerializerMethodField()
 
     class Meta:
         model = Compliance
@@ -175,6 +191,7 @@ class ComplianceSerializer(serializers.ModelSerializer):
             "reason",
             "reason_detail",
             "overdue",
+            "targets",
         ]
         read_only_fields = fields
 
@@ -183,6 +200,45 @@ class ComplianceSerializer(serializers.ModelSerializer):
             Compliance.State.NOTIFIED,
             Compliance.State.ACKNOWLEDGED,
         )
+
+    @extend_schema_field(TargetCountsSerializer)
+    def get_targets(self, row: Compliance) -> dict:
+        # Of this ISP's answers only: the reader sees no other ISP's row (visible_orders).
+        counts = counts_of(row)
+        return {
+            "in_force": counts.in_force,
+            "implemented": counts.implemented,
+            "impossible": counts.impossible,
+            "unanswered": counts.unanswered,
+        }
+
+
+class TargetAnswerSerializer(serializers.ModelSerializer):
+    target = serializers.IntegerField(source="target_id", help_text="The order target's id.")
+    kind = serializers.CharField(source="target.kind")
+    value = serializers.CharField(source="target.value")
+
+    class Meta:
+        model = TargetAnswer
+        fields = ["target", "kind", "value", "state", "reason", "detail", "answered_at"]
+        read_only_fields = fields
+
+
+class ComplianceDetailSerializer(ComplianceSerializer):
+    """An ISP's answer with its answers per target (targets in force only)."""
+
+    target_answers = serializers.SerializerMethodField()
+
+    class Meta(ComplianceSerializer.Meta):
+        fields = [*ComplianceSerializer.Meta.fields, "target_answers"]
+        read_only_fields = fields
+
+    @extend_schema_field(TargetAnswerSerializer(many=True))
+    def get_target_answers(self, row: Compliance) -> list[dict]:
+        answers = getattr(row, "answered_targets", None)
+        if answers is None:
+            answers = answers_by_compliance([row])[row.pk]
+        return TargetAnswerSerializer(answers, many=True).data
 
 
 class OrderTargetSerializer(serializers.ModelSerializer):
@@ -272,6 +328,7 @@ class BlockingOrderSerializer(serializers.ModelSerializer):
 
 class BlockingOrderDetailSerializer(BlockingOrderSerializer):
     renewals = RenewalSerializer(many=True, read_only=True)
+    compliance = ComplianceDetailSerializer(many=True, read_only=True)
 
     class Meta(BlockingOrderSerializer.Meta):
         fields = [*BlockingOrderSerializer.Meta.fields, "renewals"]

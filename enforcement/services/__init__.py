@@ -2,6 +2,7 @@
 (who may issue, for which country, which ISPs, the protected list, the workflow) live here,
 in the package's modules; callers use the names from the package (`services.order_issue`)."""
 
+from .answers import TargetAnswerInput, compliance_answer_targets
 from .blocklists import blocklist_serial_next
 from .changes import order_amend, order_lift, order_renew, order_withdraw
 from .compliance import compliance_acknowledge, compliance_confirm, compliance_reject
@@ -40,10 +41,12 @@ __all__ = [
     "OrderCheck",
     "OrderInput",
     "OrderStateError",
+    "TargetAnswerInput",
     "TargetInput",
     "blocklist_serial_next",
     "check_targets",
     "compliance_acknowledge",
+    "compliance_answer_targets",
     "compliance_confirm",
     "compliance_reject",
     "default_isps",

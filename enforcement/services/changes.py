@@ -35,6 +35,7 @@ from .inputs import (
     TargetInput,
 )
 from .issuing import _announce, _check_override, _dedupe, _lapse, _too_many_targets
+from .settling import settle_after_lift
 
 
 def _locked(order: BlockingOrder) -> BlockingOrder:
@@ -215,6 +216,10 @@ def order_lift(
             OrderTarget.objects.filter(pk__in=ids).update(lifted_at=now)
             whole = not order.targets.filter(lifted_at__isnull=True).exists()
             lifted = [f"{k}:{v}" for k, v in sorted(wanted)]
+            if not whole:
+                # The target an ISP had left unanswered may be the one lifted: its answers
+                # about the others may now be complete.
+                settle_after_lift(order, now)
         else:
             live.update(lifted_at=now)
             whole = True

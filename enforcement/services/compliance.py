@@ -1,11 +1,12 @@
-"""The addressed ISP's answers to an order: acknowledge, confirm (implemented), reject."""
+"""The addressed ISP's answers to an order: acknowledge, confirm (implemented), reject. The
+answers per target are `answers`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,8 @@ from ..models import (
     BlockingOrder,
     Compliance,
     ComplianceStep,
+    OrderTarget,
+    TargetAnswer,
 )
 from .changes import _require_in_force
 from .inputs import InvalidOrder, OrderStateError
@@ -78,8 +81,39 @@ def compliance_confirm(*, actor: Actor, order: BlockingOrder) -> Compliance:
         row.rejected_at = None
         row.reason, row.reason_detail = "", ""
         row.save()
+        _every_target_implemented(actor, row, now)
         _step(actor, row, row.state, now)
     return row
+
+
+def _every_target_implemented(actor: Actor, row: Compliance, now: datetime) -> None:
+    """A whole-order confirmation answers every target in force `implemented` (replacing an
+    `impossible`): one statement, as an order may hold 100,000 targets. The confirmation is the
+    step; the targets' answers need none of their own."""
+    answers, targets = TargetAnswer._meta.db_table, OrderTarget._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {answers}
+                (compliance_id, target_id, state, reason, detail, answered_at, by_user_id,
+                 by_key_id)
+            SELECT %s, t.id, %s, '', '', %s, %s, %s FROM {targets} t
+            WHERE t.order_id = %s AND t.lifted_at IS NULL
+            ON CONFLICT (compliance_id, target_id) DO UPDATE SET
+                state = EXCLUDED.state, reason = '', detail = '',
+                answered_at = EXCLUDED.answered_at, by_user_id = EXCLUDED.by_user_id,
+                by_key_id = EXCLUDED.by_key_id
+            WHERE {answers}.state <> EXCLUDED.state
+            """,  # noqa: S608 - the table names are the models', the values parameters
+            [
+                row.pk,
+                TargetAnswer.State.IMPLEMENTED,
+                now,
+                actor.user.pk if actor.user else None,
+                actor.api_key.pk if actor.api_key else None,
+                row.order_id,
+            ],
+        )
 
 
 def compliance_reject(
@@ -104,6 +138,15 @@ def compliance_reject(
             )
         if row.state == Compliance.State.REJECTED:
             return row
+        if row.target_answers.filter(
+            state=TargetAnswer.State.IMPLEMENTED, target__lifted_at__isnull=True
+        ).exists():
+            raise OrderStateError(
+                _(
+                    "You confirmed blocking some of its targets; mark the others impossible "
+                    "instead of rejecting the order."
+                )
+            )
         row.state = Compliance.State.REJECTED
         row.rejected_at = now
         row.acknowledged_at = row.acknowledged_at or now

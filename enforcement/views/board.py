@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from kernel.fragments import render_page_or_part
 
 from ..selectors import visible_orders
+from .answer_rows import add_reasons
 from .common import _member_org
 from .rows import _order_view, countdown_words
 
@@ -27,6 +28,7 @@ def order_board(request, pk: int):
     # answer, the issuer's every ISP's (the prefetch of `visible_orders`).
     order = get_object_or_404(visible_orders(org), pk=pk)
     view = _order_view(order, org, timezone.now())
+    add_reasons(view)  # the targets each ISP found impossible, and why
     return render_page_or_part(
         request,
         "enforcement/orders/board.html",

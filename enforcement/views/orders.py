@@ -37,6 +37,7 @@ from ..forms import (
 from ..listing import order_filter
 from ..models import BlockingOrder, Compliance
 from ..selectors import order_targets, visible_orders
+from .answer_rows import answers_context
 from .common import (
     LIVE_STATUSES,
     TARGETS_SHOWN,
@@ -132,6 +133,9 @@ def _detail(request, org: Organization, pk: int, *, status: int = 200, **bound) 
         context["amend_form"] = bound.get("amend_form") or AmendForm(prefix="amend")
         context["renew_form"] = bound.get("renew_form") or RenewForm(prefix="renew")
         context["lift_errors"] = bound.get("lift_errors", [])
+    # The answers per target: the ISP's own; for the issuer, every ISP's reasons (answer_rows).
+    answers = answers_context(view, live, may_write=may_write, form=bound.get("answer_form"))
+    context.update(answers)
     return render(request, "enforcement/orders/detail.html", context, status=status)
 
 
