@@ -8,6 +8,7 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kernel.api.fields import TLPField
@@ -296,11 +297,17 @@ class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+@extend_schema_field(ReportWriteSerializer)
+class BulkItemField(serializers.JSONField):
+    """One report of a bulk submission: read as raw JSON so that the service checks each item
+    alone, documented as the report it must be (an integrator reads its shape in the docs)."""
+
+
 class BulkSerializer(serializers.Serializer):
     # Items are checked one by one by the view, so one malformed item fails alone: a null
     # item too (JSONField refuses null by default, which would refuse the whole request).
     reports = serializers.ListField(
-        child=serializers.JSONField(allow_null=True),
+        child=BulkItemField(allow_null=True),
         min_length=1,
         max_length=1000,
         allow_empty=False,
