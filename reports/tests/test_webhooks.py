@@ -856,7 +856,9 @@ def test_receiver_hanging_up_is_an_error_not_an_exception():
         result = deliver(url, BODY, headers, allow_private=True, timeout=2)
     assert not result.ok
     assert result.status_code is None
-    assert "RemoteDisconnected" in result.error
+    # Closing with the request half read may reach the sender as a reset rather than an empty
+    # answer, depending on timing: either way it is the receiver hanging up.
+    assert "RemoteDisconnected" in result.error or "ConnectionResetError" in result.error
 
 
 def test_programming_errors_still_raise():
