@@ -113,11 +113,17 @@ def describer(type_: str) -> Callable[[Any, list], None] | None:
 
 
 def inbox_filter(org) -> Q:
-    """Items of a type whose app restricts them must pass its filter; the others all show."""
-    condition = Q()
+    """Items of a type whose app restricts them must pass its filter; the others all show.
+    Types sharing one filter are asked it once (the badge polls this query): one subquery per
+    app, not one per event type."""
+    by_filter: dict[Callable, list[str]] = {}
     for found in _KINDS.values():
         if found.inbox_visible is not None:
-            condition &= ~Q(event__type=found.type) | found.inbox_visible(org)
+            by_filter.setdefault(found.inbox_visible, []).append(found.type)
+    condition = Q()
+    for visible, types_ in by_filter.items():
+        of_these = Q(event__type=types_[0]) if len(types_) == 1 else Q(event__type__in=types_)
+        condition &= ~of_these | visible(org)
     return condition
 
 
