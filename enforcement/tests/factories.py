@@ -63,7 +63,7 @@ _REFERENCE = re.compile(r"UR-[0-9A-Z]{4}-[0-9A-Z]{4}")
 _STATUS_LINK = re.compile(r"/transparency/unblock/REF/[A-Za-z0-9_-]+/")
 
 
-_TIME = re.compile(r"<time datetime=\"[^\"]*\">[^<]*</time>")
+_TIME = re.compile(r"<time datetime=\"[^\"]*\">.*?</time>", re.S)
 
 
 def neutral(text: str, name: str) -> str:
