@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "members",
     "reports",
     "enforcement",
+    "exchange",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ api_v1 = [
     path("", include("reports.api.urls")),
     path("", include("enforcement.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("exchange.api.urls")),
+    path("", include("exchange.feeds.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +35,9 @@ urlpatterns = [
     path("orders/unblock-requests/", include("enforcement.unblock_urls")),
     path("orders/", include("enforcement.urls")),
     path("transparency/", include("enforcement.public_urls")),
+    path("exchange/", include("exchange.urls")),
+    # TAXII 2.1 (exchange/taxii): its own media types and error shape, outside /api/v1/.
+    path("taxii2/", include("exchange.taxii.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -32,6 +34,11 @@ class Organization(models.Model):
     country = CountryField(_("country"))
     is_suspended = models.BooleanField(_("is suspended"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The member's STIX `identity` (identity--<uuid>), named only where the access policy
+    # discloses a reporter (reports/stix).
+    stix_id = models.UUIDField(
+        _("STIX identity"), default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
 
     objects = OrganizationQuerySet.as_manager()
 

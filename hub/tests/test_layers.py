@@ -1,7 +1,8 @@
 """The layering holds for references written as strings too (import-linter sees only imports):
 foreign keys to "app.Model", migration dependencies and Celery task names never point from an
-app to one above it. Top to bottom: hub → enforcement → reports → members → notifications →
-kernel (pyproject.toml, [tool.importlinter])."""
+app to one above it or beside it. Top to bottom: hub → enforcement | exchange → reports → members
+→ notifications → kernel (pyproject.toml, [tool.importlinter]); enforcement and exchange are
+siblings that name nothing of each other."""
 
 from __future__ import annotations
 
@@ -13,8 +14,17 @@ from django.conf import settings
 from django.db.migrations.loader import MigrationLoader
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["kernel", "notifications", "members", "reports", "enforcement", "hub"]  # bottom to top
-RANK = {app: n for n, app in enumerate(LAYERS)}
+# Bottom to top; the apps of one tuple are siblings.
+LAYERS = [
+    ("kernel",),
+    ("notifications",),
+    ("members",),
+    ("reports",),
+    ("enforcement", "exchange"),
+    ("hub",),
+]
+RANK = {app: n for n, layer in enumerate(LAYERS) for app in layer}
+APPS = [app for layer in LAYERS for app in layer]
 
 # The kernel (idempotency records) and the notifications app reach organisations through a
 # setting the shell fills in, as Django's own apps reach the user model through
@@ -25,7 +35,8 @@ SETTING_NAMED = {
 
 
 def upward(source: str, target: str) -> bool:
-    return source in RANK and target in RANK and RANK[target] > RANK[source]
+    """`target` is above `source`, or a sibling of it."""
+    return source in RANK and target in RANK and source != target and RANK[target] >= RANK[source]
 
 
 def test_no_model_points_at_an_app_above_its_own():
@@ -63,13 +74,13 @@ def _setting_named(app: str, migration, dependency_app: str) -> bool:
 
 
 TASK_NAME = re.compile(
-    r"""["'](kernel|notifications|members|reports|enforcement|hub)\.tasks\.\w+["']"""
+    r"""["'](kernel|notifications|members|reports|enforcement|exchange|hub)\.tasks\.\w+["']"""
 )
 
 
 def test_no_task_is_named_from_below():
     found = []
-    for app in LAYERS:
+    for app in APPS:
         for path in (ROOT / app).rglob("*.py"):
             if "tests" in path.parts or "migrations" in path.parts:
                 continue
@@ -83,4 +94,6 @@ def test_the_checks_see_an_upward_reference():
     """The rule itself: a kernel module naming a hub task would be refused."""
     assert upward("kernel", "hub") and upward("reports", "enforcement")
     assert upward("notifications", "members") and upward("notifications", "reports")
+    assert upward("exchange", "enforcement") and upward("enforcement", "exchange")
     assert not upward("hub", "reports") and not upward("reports", "reports")
+    assert not upward("exchange", "reports")

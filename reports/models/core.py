@@ -6,6 +6,7 @@ import hashlib
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
@@ -210,6 +211,11 @@ class Report(models.Model):
     linked_at = models.DateTimeField(null=True, blank=True)
     # A re-submission by the same member of the same targets in the same category while the
     # first is open points at the first one.
+    # The STIX `report` object's id (report--<uuid>), stable across exports (reports/stix). The
+    # database default covers rows written by COPY (the bulk fast path) and existing rows.
+    stix_id = models.UUIDField(
+        default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
@@ -271,6 +277,10 @@ class Indicator(models.Model):
     # Linked by the deduplication task once the report is committed.
     target = models.ForeignKey(
         Target, null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
+    )
+    # The STIX `indicator` object's id (indicator--<uuid>), stable across exports.
+    stix_id = models.UUIDField(
+        default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
     )
 
     class Meta:

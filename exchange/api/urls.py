@@ -1,0 +1,3 @@
+"""Filled in by issue 15 work in progress."""
+
+urlpatterns: list = []

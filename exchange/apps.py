@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ExchangeConfig(AppConfig):
+    """STIX/TAXII and MISP: the threat-intel world's protocols over reports, under the policy."""
+
+    name = "exchange"
+    verbose_name = "Threat-intel exchange"
