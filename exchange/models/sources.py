@@ -1,4 +1,5 @@
-"""A member's own TAXII 2.1 server the hub polls as that member (docs/stix-taxii.md)."""
+"""A member's own TAXII 2.1 server the hub polls as that member (docs/taxii.md, "Polling a
+member's TAXII server")."""
 
 from __future__ import annotations
 
@@ -28,13 +29,28 @@ class TaxiiSource(models.Model):
     added_after = models.CharField(max_length=40, blank=True, default="")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # Polls that failed in a row, and when the next poll is due (None: at once). A failing
+    # source waits longer after each failure (exchange.sources.backoff), so a server that is
+    # down or refuses the credentials is not hammered every interval.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    # Who last saved the source: the poll acts with this person's (or key's) authority, and
+    # stops when the person is no longer an active admin or the key no longer usable.
     created_by = models.ForeignKey(
         "members.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_key = models.ForeignKey(
+        "members.APIKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["enabled", "last_polled_at"])]
+        indexes = [
+            models.Index(fields=["enabled", "last_polled_at"]),
+            models.Index(
+                fields=["next_poll_at"], condition=models.Q(enabled=True), name="source_due"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
