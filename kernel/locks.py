@@ -9,6 +9,8 @@ seen in `pg_locks` says whose it is.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -19,9 +21,31 @@ class Lock(enum.IntEnum):
     CLUSTER_MERGE = 0x41544C59_434C  # "ATLY" "CL"
     # Writes to ISPs' blocklists against the "as of" moment of their reads (enforcement.selectors).
     BLOCKLIST_FEED = 0x41544C59_4644  # "ATLY" "FD"
+    # One poll at a time per member's TAXII source (exchange.sources), held with the source's
+    # id across the poll's several transactions: see `try_session_lock`.
+    TAXII_SOURCE_POLL = 0x41544C59_5450  # "ATLY" "TP"
 
 
 def xact_lock(lock: Lock) -> None:
     """Takes `lock` exclusively until the current transaction ends."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(lock)])
+
+
+@contextmanager
+def try_session_lock(lock: Lock, item: int) -> Iterator[bool]:
+    """Tries to take `lock` for one `item` (a row's id) without waiting; yields whether it got
+    it. Held by the session, not a transaction, so it spans work that commits several times
+    (and HTTP between them); released on exit, or by PostgreSQL if the process dies. The
+    two-integer form keeps these keys apart from `xact_lock`'s single 64-bit keys."""
+    # The lock's low 32 bits name the family (they fit a signed int4); the item its member.
+    family, member = int(lock) & 0x7FFFFFFF, int(item) % 0x7FFFFFFF
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [family, member])
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [family, member])
