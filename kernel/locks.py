@@ -21,6 +21,9 @@ class Lock(enum.IntEnum):
     CLUSTER_MERGE = 0x41544C59_434C  # "ATLY" "CL"
     # Writes to ISPs' blocklists against the "as of" moment of their reads (enforcement.selectors).
     BLOCKLIST_FEED = 0x41544C59_4644  # "ATLY" "FD"
+    # TAXII's date_added, allocated per reader and collection (exchange.taxii.ledger): taken
+    # with `xact_lock_on`, so one reader's collection waits only for itself.
+    TAXII_LEDGER = 0x41544C59_5458  # "ATLY" "TX"
     # One poll at a time per member's TAXII source (exchange.sources), held with the source's
     # id across the poll's several transactions: see `try_session_lock`.
     TAXII_SOURCE_POLL = 0x41544C59_5450  # "ATLY" "TP"
@@ -49,3 +52,13 @@ def try_session_lock(lock: Lock, item: int) -> Iterator[bool]:
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [family, member])
+
+
+def xact_lock_on(lock: Lock, key: str) -> None:
+    """Takes `lock` for `key` alone (one reader's collection, say) until the transaction ends.
+    The two-integer form, as `try_session_lock`: the lock's family, then a hash of `key`; two
+    keys sharing a hash only wait for each other, which is safe."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [int(lock) & 0x7FFFFFFF, key]
+        )
