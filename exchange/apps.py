@@ -6,3 +6,7 @@ class ExchangeConfig(AppConfig):
 
     name = "exchange"
     verbose_name = "Threat-intel exchange"
+
+    def ready(self) -> None:
+        # Celery discovers only `tasks` modules; the TAXII sources' workers live beside them.
+        from . import poll_tasks  # noqa: F401

@@ -344,6 +344,11 @@ SPECTACULAR_SETTINGS = {
             "signed with the Standard Webhooks scheme, and the log of each delivery.",
         },
         {
+            "name": "taxii-sources",
+            "description": "The organisation's own TAXII 2.1 servers the hub polls "
+            "as the organisation, importing what they add as its reports.",
+        },
+        {
             "name": "blocking-orders",
             "description": "Orders from an authority to the ISPs of "
             "its country to block targets, and each ISP's answer.",
@@ -412,6 +417,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hub.tasks.purge_idempotency_records",
         "schedule": 3600.0,
     },
+    # Members' TAXII servers whose interval has come (exchange/poll_tasks.py; docs/taxii.md).
+    "poll-taxii-sources": {"task": "exchange.poll_tasks.poll_due_sources", "schedule": 60.0},
 }
 # API rate limits (kernel/api/throttling.py): "<count>/<second|minute|hour|day>", or "off".
 # Generous: an integrator submitting in bulk or polling feeds stays far below them; they stop a
@@ -421,6 +428,9 @@ API_RATE_LIMIT_PER_ADDRESS = env.str("API_RATE_LIMIT_PER_ADDRESS", default="6000
 # Webhook destinations in private/loopback ranges are refused unless this is on (dev, tests).
 WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env.bool("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", default=DEBUG)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Fernet key(s), comma-separated, the first encrypting, for members' TAXII credentials at rest
+# (exchange/secrets.py; rotating: docs/taxii.md). Empty: derived from SECRET_KEY (development).
+ATALAYA_SECRETS_KEY = env.str("ATALAYA_SECRETS_KEY", default="")
 # Blocking orders (enforcement app).
 # Seconds between issuing an order and telling the ISPs, during which the issuer may withdraw it.
 BLOCKING_ORDER_GRACE_SECONDS = env.int("BLOCKING_ORDER_GRACE_SECONDS", default=0)
