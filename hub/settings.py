@@ -9,6 +9,7 @@ A malformed value fails loudly at start-up.
 
 import os
 import secrets
+import uuid
 from pathlib import Path
 
 import environ
@@ -148,6 +149,11 @@ AUTH_USER_MODEL = "members.User"
 # The organisation model, named here (the shell) for the notifications app, which sits below
 # members and so names no model above it (as Django's own apps reach AUTH_USER_MODEL).
 ATALAYA_ORGANIZATION_MODEL = "members.Organization"
+# The hub's own STIX `identity` (identity--<uuid>): the creator of every STIX object it emits
+# (reports.stix). Fixed, since consumers key on it; a second deployment sets its own.
+ATALAYA_STIX_IDENTITY = str(
+    uuid.UUID(env.str("ATALAYA_STIX_IDENTITY", default="5fa2facf-5bf4-4190-833f-8cef499432cb"))
+)
 AUTHENTICATION_BACKENDS = ["members.backends.MemberBackend"]
 # Tests (the root conftest.py sets FAST_PASSWORD_HASHING for itself and every process it starts)
 # hash with a fast hasher: the real PBKDF2 costs about 0.4 s for each person a test makes.
