@@ -8,6 +8,7 @@ towards the member's own server."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,9 @@ EDITABLE = (
     "interval_minutes",
     "enabled",
 )
+# TAXII collection ids are identifiers (UUIDs in practice): nothing that could reshape the path
+# the hub requests.
+COLLECTION_ID = re.compile(r"[A-Za-z0-9._~:-]{1,100}")
 MIN_INTERVAL_MINUTES = 5
 MAX_INTERVAL_MINUTES = 7 * 24 * 60
 # A failing source waits its interval times 2^failures (capped) before its next try.
@@ -289,9 +293,18 @@ def source_poll(source_id: int) -> PollResult:
 
 def _poll_pages(source: TaxiiSource, result: PollResult) -> bool:
     """Fetches and imports pages; True when the budget ran out with pages still waiting."""
-    from .imports import import_run, import_submit
+    # Here, not at the top: the import path pulls in the STIX parser, which the portal's and the
+    # API's pages of this module never need.
+    from .imports import MAX_OBJECTS, EnvelopeError, import_run, import_submit
 
     actor = _actor_for(source)
+    if (
+        source.agreement_id is not None
+        and not agreements_for(source.organization).filter(pk=source.agreement_id).exists()
+    ):
+        raise _NoAuthority(
+            "the agreement this source shares under is no longer in force: choose another"
+        )
     credentials = polling.Credentials(
         username=source.username, secret=secrets.decrypt(source.secret_encrypted)
     )
@@ -310,12 +323,17 @@ def _poll_pages(source: TaxiiSource, result: PollResult) -> bool:
             timeout=REQUEST_TIMEOUT_SECONDS,
         )
         result.pages += 1
-        if page.objects:
-            job = import_submit(
-                actor=actor, objects=page.objects, agreement=source.agreement, source=source
-            )
+        # A server may send more than the `limit` asked for; an envelope has a maximum.
+        for start in range(0, len(page.objects), MAX_OBJECTS):
+            batch = page.objects[start : start + MAX_OBJECTS]
+            try:
+                job = import_submit(
+                    actor=actor, objects=batch, agreement=source.agreement, source=source
+                )
+            except EnvelopeError as exc:
+                raise polling.PollError(f"the server sent a malformed page: {exc}") from exc
             import_run(job.id)
-            result.objects += len(page.objects)
+            result.objects += len(batch)
         if page.date_added_last:
             # Only now that the page's job is stored: a crash before this line fetches the
             # page again next time, and the import's idempotency makes that harmless.
