@@ -425,6 +425,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Members' TAXII servers whose interval has come (exchange/poll_tasks.py; docs/taxii.md).
     "poll-taxii-sources": {"task": "exchange.poll_tasks.poll_due_sources", "schedule": 60.0},
+    # STIX import jobs still pending a minute after they were posted (exchange/tasks.py).
+    "sweep-imports": {"task": "exchange.tasks.sweep_imports", "schedule": 60.0},
 }
 # API rate limits (kernel/api/throttling.py): "<count>/<second|minute|hour|day>", or "off".
 # Generous: an integrator submitting in bulk or polling feeds stays far below them; they stop a

@@ -1,0 +1,517 @@
+"""STIX objects posted by a member become its reports, under the same rules as every other
+entry path (docs/stix.md, "Import"). The owner posts, the co-party shares an agreement with it,
+the outsider shares none. Jobs are run directly (`import_run`); the TAXII tests prove the same
+path through a live server and a real client."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from exchange import tasks
+from exchange.imports import EnvelopeError, import_run, import_submit
+from exchange.models import ImportedObject, ImportJob
+from kernel.vocabulary import TLP
+from members.actors import Actor
+from members.services import agreement_suspend
+from members.tests.factories import UserFactory
+from notifications.models import Event
+from reports.models import Report
+from reports.stix.extension import EXTENSION_ID
+from reports.tests.factories import agreement_between, report_by
+
+TLP2 = {
+    TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+TLP1 = {
+    TLP.CLEAR: "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+    TLP.GREEN: "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+    TLP.AMBER: "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+    TLP.RED: "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+}
+OPENCTI_AMBER_STRICT = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
+CREATED = "2026-11-01T10:00:00.000Z"
+
+
+def indicator(pattern: str, **fields) -> dict:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": fields.pop("id", f"indicator--{uuid.uuid4()}"),
+        "created": CREATED,
+        "modified": fields.pop("modified", CREATED),
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "valid_from": CREATED,
+        "labels": fields.pop("labels", ["live_sports"]),
+        **fields,
+    }
+
+
+def sighting(ref: str, **fields) -> dict:
+    return {
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": f"sighting--{uuid.uuid4()}",
+        "created": CREATED,
+        "modified": CREATED,
+        "sighting_of_ref": ref,
+        **fields,
+    }
+
+
+@pytest.fixture
+def agreement(owner, coparty):
+    return agreement_between(owner, coparty, jurisdictions=["PE"], max_tlp=TLP.AMBER)
+
+
+@pytest.fixture
+def poster(owner) -> Actor:
+    return Actor(user=UserFactory(organization=owner, role="analyst"))
+
+
+def post(poster, objects, agreement=None) -> ImportJob:
+    job = import_submit(actor=poster, objects=objects, agreement=agreement)
+    return import_run(job.id)
+
+
+def only(job: ImportJob) -> dict:
+    (detail,) = job.details["successes"] + job.details["failures"]
+    return detail
+
+
+def failure(job: ImportJob) -> str:
+    assert job.success_count == 0, job.details
+    return only(job)["message"]
+
+
+def new_report(job: ImportJob) -> Report:
+    (detail,) = job.details["successes"]
+    assert detail["message"].startswith("imported as report "), detail
+    return Report.objects.get(pk=int(detail["message"].rsplit(" ", 1)[1]))
+
+
+def values(report: Report) -> list[tuple[str, str]]:
+    return [(i.kind, i.value) for i in report.indicators.all()]
+
+
+# --- indicators ------------------------------------------------------------------------------
+
+
+def test_an_or_of_equalities_becomes_one_report_the_coparty_sees_and_the_outsider_does_not(
+    poster, agreement, owner, coparty, outsider
+):
+    job = post(
+        poster,
+        [
+            indicator(
+                "[domain-name:value = 'Pirate.Example'] OR [url:value = 'http://pirate.example/live?utm_source=x']"
+                " OR [ipv4-addr:value = '10.1.2.3/8' OR ipv6-addr:value = '2001:DB8::1']",
+                name="Restream of the final",
+            )
+        ],
+        agreement,
+    )
+    assert job.status == "complete" and (job.success_count, job.failure_count) == (1, 0)
+    assert job.pending_count == 0 and job.details["pendings"] == []
+    report = new_report(job)
+    assert report.owner == owner and report.title == "Restream of the final"
+    # Normalised as every entry path does; a CIDR in an address type is a network.
+    assert values(report) == [
+        ("domain", "pirate.example"),
+        ("url", "http://pirate.example/live"),
+        ("cidr", "10.0.0.0/8"),
+        ("ipv6", "2001:db8::1"),
+    ]
+    assert list(report.restricted_to.all()) == [agreement]
+    assert report.jurisdictions == ["PE"]  # the agreement's: shared where it was posted
+    assert Report.objects.visible_to(coparty).filter(pk=report.pk).exists()
+    assert not Report.objects.visible_to(outsider).filter(pk=report.pk).exists()
+
+
+def test_the_extensions_sco_types_become_their_kinds(poster, agreement):
+    job = post(
+        poster,
+        [
+            indicator(
+                "[atalaya-app-id:value = 'com.pirate.tv'] OR [atalaya-watermark-id:value = 'WM-1']"
+                " OR [atalaya-payment-account:value = 'PayPal:pirate@example.com']"
+            )
+        ],
+        agreement,
+    )
+    kinds = [kind for kind, _ in values(new_report(job))]
+    assert kinds == ["app_id", "watermark_id", "payment_account"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("[domain-name:value = 'a.example' AND url:value = 'http://a.example/']", "AND"),
+        ("[domain-name:value = 'a.example'] AND [domain-name:value = 'b.example']", "AND"),
+        ("[domain-name:value != 'a.example']", "operator !="),
+        ("[domain-name:value LIKE '%.example']", "operator LIKE"),
+        ("[domain-name:value = 'a.example'] WITHIN 5 SECONDS", "qualifier WITHIN"),
+        ("[file:hashes.'SHA-256' = 'ab']", "type file"),
+        ("[url:scheme = 'http']", "url:scheme"),
+        ("[domain-name:value = 'not a domain']", "invalid domain-name value"),
+        ("[domain-name:value = 'a.example'", "ends too early"),
+    ],
+)
+def test_anything_but_an_or_of_equalities_on_our_types_fails_saying_why(
+    poster, agreement, pattern, why
+):
+    job = post(poster, [indicator(pattern)], agreement)
+    assert why in failure(job)
+    assert not Report.objects.exists() and not ImportedObject.objects.exists()
+
+
+def test_objects_of_other_types_fail_and_context_objects_are_accepted(poster, agreement, owner):
+    job = post(
+        poster,
+        [
+            {"type": "malware", "id": f"malware--{uuid.uuid4()}", "created": CREATED},
+            {"type": "identity", "id": f"identity--{owner.stix_id}", "created": CREATED},
+            {"type": "relationship", "id": f"relationship--{uuid.uuid4()}", "created": CREATED},
+        ],
+        agreement,
+    )
+    (malware,) = job.details["failures"]
+    assert "objects of type malware are not imported" in malware["message"]
+    assert job.success_count == 2 and not Report.objects.exists()
+
+
+def test_a_report_object_names_the_indicators_it_refers_to(poster, agreement):
+    first = indicator("[domain-name:value = 'a.example']", labels=[])
+    report = {
+        "type": "report",
+        "id": f"report--{uuid.uuid4()}",
+        "created": CREATED,
+        "name": "Final weekend",
+        "description": "Seen during the final",
+        "published": CREATED,
+        "object_refs": [first["id"]],
+        "extensions": {EXTENSION_ID: {"extension_type": "property-extension", "category": "iptv"}},
+    }
+    job = post(poster, [report, first], agreement)
+    stored = Report.objects.get()
+    assert (stored.title, stored.description, stored.category) == (
+        "Final weekend",
+        "Seen during the final",
+        "iptv",
+    )
+    assert job.failure_count == 0
+
+
+# --- category --------------------------------------------------------------------------------
+
+
+def test_the_category_comes_from_the_extension_then_labels_then_the_agreement(
+    poster, owner, coparty
+):
+    single = agreement_between(owner, coparty, categories=["torrent"], max_tlp=TLP.AMBER)
+    ext = {EXTENSION_ID: {"extension_type": "property-extension", "category": "torrent"}}
+    by_extension = indicator("[domain-name:value = 'a.example']", labels=["iptv"], extensions=ext)
+    by_label = indicator("[domain-name:value = 'b.example']", labels=["malicious", "torrent"])
+    by_agreement = indicator("[domain-name:value = 'c.example']", labels=[])
+    job = post(poster, [by_extension, by_label, by_agreement], single)
+    assert job.failure_count == 0, job.details
+    assert set(Report.objects.values_list("category", flat=True)) == {"torrent"}
+
+
+def test_no_category_fails(poster, agreement):
+    job = post(poster, [indicator("[domain-name:value = 'a.example']", labels=[])], agreement)
+    assert failure(job).startswith("no category")
+
+
+def test_a_category_the_agreement_does_not_share_fails(poster, owner, coparty):
+    torrents = agreement_between(owner, coparty, categories=["torrent"], max_tlp=TLP.AMBER)
+    job = post(poster, [indicator("[domain-name:value = 'a.example']")], torrents)
+    assert failure(job) == "category live_sports is not shared under this agreement"
+
+
+# --- TLP -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("marking", "level"),
+    [
+        *[(ref, tlp) for tlp, ref in TLP2.items() if tlp != TLP.RED],
+        *[(ref, tlp) for tlp, ref in TLP1.items() if tlp != TLP.RED],
+        (OPENCTI_AMBER_STRICT, TLP.AMBER_STRICT),
+    ],
+)
+def test_tlp_ids_of_all_three_families_import_to_their_level(
+    poster, owner, coparty, marking, level
+):
+    strict = agreement_between(owner, coparty, max_tlp=TLP.AMBER_STRICT)
+    job = post(
+        poster,
+        [indicator("[domain-name:value = 'a.example']", object_marking_refs=[marking])],
+        strict,
+    )
+    assert new_report(job).tlp == level
+
+
+def test_a_marking_known_only_by_its_name_in_the_envelope_and_the_most_restrictive_wins(
+    poster, owner, coparty
+):
+    strict = agreement_between(owner, coparty, max_tlp=TLP.AMBER_STRICT)
+    custom = {
+        "type": "marking-definition",
+        "id": f"marking-definition--{uuid.uuid4()}",
+        "created": CREATED,
+        "name": "TLP:AMBER+STRICT",
+    }
+    unknown = f"marking-definition--{uuid.uuid4()}"  # another scheme: ignored
+    job = post(
+        poster,
+        [
+            custom,
+            indicator(
+                "[domain-name:value = 'a.example']",
+                object_marking_refs=[TLP2[TLP.GREEN], custom["id"], unknown],
+            ),
+        ],
+        strict,
+    )
+    assert Report.objects.get().tlp == TLP.AMBER_STRICT and job.failure_count == 0
+
+
+def test_no_marking_takes_the_agreements_ceiling(poster, owner, coparty):
+    green = agreement_between(owner, coparty, max_tlp=TLP.GREEN)
+    job = post(poster, [indicator("[domain-name:value = 'a.example']")], green)
+    assert new_report(job).tlp == TLP.GREEN
+
+
+def test_a_marking_above_the_agreements_ceiling_fails(poster, agreement):
+    obj = indicator("[domain-name:value = 'a.example']", object_marking_refs=[TLP1[TLP.GREEN]])
+    obj["object_marking_refs"].append(OPENCTI_AMBER_STRICT)
+    job = post(poster, [obj], agreement)
+    assert failure(job) == "TLP:AMBER+STRICT is above this agreement's ceiling (TLP:AMBER)"
+
+
+def test_red_goes_to_the_agreements_other_parties_only(poster, agreement, coparty, outsider):
+    job = post(
+        poster,
+        [indicator("[domain-name:value = 'a.example']", object_marking_refs=[TLP2[TLP.RED]])],
+        agreement,
+    )
+    report = new_report(job)
+    assert report.tlp == TLP.RED and list(report.recipients.all()) == [coparty]
+    assert Report.objects.visible_to(coparty).filter(pk=report.pk).exists()
+    assert not Report.objects.visible_to(outsider).filter(pk=report.pk).exists()
+
+
+def test_without_an_agreement_the_member_shares_as_usual_and_red_fails(poster):
+    red = indicator("[domain-name:value = 'b.example']", object_marking_refs=[TLP1[TLP.RED]])
+    job = post(poster, [indicator("[domain-name:value = 'a.example']"), red], None)
+    (_imported,), (refused,) = job.details["successes"], job.details["failures"]
+    report = Report.objects.get()
+    assert report.tlp == TLP.AMBER and not report.restricted_to.exists()
+    assert refused["id"] == red["id"] and "TLP:RED" in refused["message"]
+
+
+# --- who says it -----------------------------------------------------------------------------
+
+
+def test_created_by_ref_must_be_the_posters_own_identity(poster, agreement, owner, coparty):
+    mine = indicator(
+        "[domain-name:value = 'a.example']", created_by_ref=f"identity--{owner.stix_id}"
+    )
+    theirs = indicator(
+        "[domain-name:value = 'b.example']", created_by_ref=f"identity--{coparty.stix_id}"
+    )
+    job = post(poster, [mine, theirs], agreement)
+    assert [d["id"] for d in job.details["successes"]] == [mine["id"]]
+    assert job.details["failures"] == [
+        {
+            "id": theirs["id"],
+            "version": CREATED,
+            "message": "created_by_ref must be your own identity",
+        }
+    ]
+
+
+# --- sightings -------------------------------------------------------------------------------
+
+
+def test_a_sighting_of_a_visible_indicator_corroborates_it(poster, agreement, owner, coparty):
+    theirs = report_by(coparty, indicators=[("domain", "seen.example")], category="iptv")
+    ref = f"indicator--{theirs.indicators.get().stix_id}"
+    job = post(poster, [sighting(ref)], agreement)
+    report = new_report(job)
+    assert report.owner == owner and report.category == "iptv"
+    assert values(report) == [("domain", "seen.example")]
+    # Announced as every corroboration: the submission's event, which dedup links to targets.
+    assert Event.objects.filter(type="report.shared", subject_ids__contains=[report.pk]).exists()
+
+
+def test_a_sighting_of_a_hidden_indicator_fails_exactly_like_an_unknown_one(
+    poster, agreement, outsider
+):
+    hidden = report_by(outsider, indicators=[("domain", "hidden.example")])
+    hidden_ref = f"indicator--{hidden.indicators.get().stix_id}"
+    job = post(poster, [sighting(hidden_ref), sighting(f"indicator--{uuid.uuid4()}")], agreement)
+    messages = [d["message"] for d in job.details["failures"]]
+    assert messages == ["sighting_of_ref names an unknown indicator"] * 2
+    assert Report.objects.filter(owner=poster.organization).count() == 0
+
+
+def test_a_sighting_of_an_indicator_posted_beside_it_or_before(poster, agreement):
+    posted = indicator("[url:value = 'http://a.example/x']", labels=["torrent"])
+    job = post(poster, [sighting(posted["id"]), posted], agreement)
+    assert job.failure_count == 0, job.details
+    later = post(poster, [sighting(posted["id"])], agreement)
+    assert later.failure_count == 0
+    assert Report.objects.filter(category="torrent").count() == 3
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+
+def test_a_repost_is_a_success_that_creates_nothing(poster, agreement, coparty):
+    obj = indicator("[domain-name:value = 'a.example']")
+    post(poster, [obj], agreement)
+    again = post(poster, [obj, obj], agreement)
+    assert [d["message"] for d in again.details["successes"]] == [
+        "already imported",
+        "already in this envelope",
+    ]
+    assert Report.objects.count() == 1
+    # Another member posting the same id is another object.
+    post(Actor(user=UserFactory(organization=coparty)), [obj], agreement)
+    assert Report.objects.count() == 2
+
+
+def test_a_job_run_twice_does_the_work_once(poster, agreement):
+    job = import_submit(
+        actor=poster, objects=[indicator("[domain-name:value = 'a.example']")], agreement=agreement
+    )
+    first = import_run(job.id)
+    second = import_run(job.id)
+    assert first.details == second.details and Report.objects.count() == 1
+    assert import_run(uuid.uuid4()) is None
+
+
+def test_a_new_version_with_the_same_values_updates_the_report_and_revoked_withdraws_it(
+    poster, agreement
+):
+    obj = indicator("[domain-name:value = 'a.example']", name="First")
+    report = new_report(post(poster, [obj], agreement))
+    newer = {**obj, "modified": "2026-11-02T10:00:00.000Z", "name": "Second"}
+    assert only(post(poster, [newer], agreement))["message"] == f"report {report.pk} updated"
+    report.refresh_from_db()
+    assert report.title == "Second"
+    older = {**obj, "modified": "2026-10-30T10:00:00.000Z", "name": "Stale"}
+    post(poster, [older], agreement)
+    revoked = {**obj, "modified": "2026-11-03T10:00:00.000Z", "revoked": True}
+    post(poster, [revoked], agreement)
+    report.refresh_from_db()
+    assert (report.title, report.status) == ("Second", "withdrawn")
+    assert Report.objects.count() == 1
+
+
+def test_a_new_version_with_other_values_is_a_new_report(poster, agreement):
+    obj = indicator("[domain-name:value = 'a.example']")
+    post(poster, [obj], agreement)
+    other = {
+        **obj,
+        "modified": "2026-11-02T10:00:00.000Z",
+        "pattern": "[domain-name:value = 'b.example']",
+    }
+    assert values(new_report(post(poster, [other], agreement))) == [("domain", "b.example")]
+    assert Report.objects.count() == 2
+
+
+def test_a_failed_object_may_be_posted_again(poster, owner, coparty):
+    green = agreement_between(owner, coparty, max_tlp=TLP.GREEN)
+    obj = indicator("[domain-name:value = 'a.example']", object_marking_refs=[TLP2[TLP.AMBER]])
+    assert "ceiling" in failure(post(poster, [obj], green))
+    wider = agreement_between(owner, coparty, max_tlp=TLP.AMBER)
+    assert post(poster, [obj], wider).success_count == 1
+
+
+# --- the envelope and the job ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [],
+        {"type": "indicator"},
+        ["indicator--x"],
+        [{"id": "indicator--x"}],
+        [{"type": "indicator", "id": "malware--x"}],
+        [{"type": "indicator"}],
+        [{"type": "indicator", "id": f"indicator--{uuid.uuid4()}"}] * 1001,
+    ],
+)
+def test_a_malformed_envelope_is_refused_whole(poster, agreement, objects):
+    with pytest.raises(EnvelopeError):
+        import_submit(actor=poster, objects=objects, agreement=agreement)
+    assert not ImportJob.objects.exists()
+
+
+def test_a_job_is_pending_until_run_and_enqueued_on_commit(
+    poster, agreement, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(tasks, "enqueue_import", lambda pk, size: sent.append((pk, size)))
+    obj = indicator("[domain-name:value = 'a.example']")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_submit(actor=poster, objects=[obj], agreement=agreement)
+    assert sent == [(job.pk, 1)]
+    assert (job.status, job.pending_count, job.total_count) == ("pending", 1, 1)
+    assert job.details["pendings"] == [{"id": obj["id"], "version": CREATED}]
+
+
+def test_the_sweep_sends_again_jobs_pending_for_over_a_minute(poster, agreement, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sent = []
+    monkeypatch.setattr(tasks, "enqueue_import", lambda pk, size: sent.append(pk) or True)
+    old = import_submit(
+        actor=poster, objects=[indicator("[domain-name:value = 'a.example']")], agreement=agreement
+    )
+    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    import_submit(
+        actor=poster, objects=[indicator("[domain-name:value = 'b.example']")], agreement=agreement
+    )
+    assert tasks.sweep_imports() == 1 and sent == [old.pk]
+
+
+def test_an_agreement_out_of_force_when_the_job_runs_fails_every_object(poster, agreement, owner):
+    from reports.tests.factories import _as
+
+    job = import_submit(
+        actor=poster, objects=[indicator("[domain-name:value = 'a.example']")], agreement=agreement
+    )
+    agreement_suspend(actor=_as(owner), agreement=agreement)
+    assert failure(import_run(job.id)) == "the agreement of this collection is not in force"
+
+
+def test_an_envelope_costs_the_same_queries_whatever_its_size(
+    poster, agreement, django_assert_max_num_queries
+):
+    def envelope(n: int) -> list[dict]:
+        return [indicator(f"[domain-name:value = 'n{n}-{i}.example']") for i in range(n)] + [
+            sighting(f"indicator--{uuid.uuid4()}") for _ in range(n)
+        ]
+
+    small = import_submit(actor=poster, objects=envelope(2), agreement=agreement)
+    large = import_submit(actor=poster, objects=envelope(20), agreement=agreement)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        import_run(small.id)
+    with django_assert_max_num_queries(len(few)):
+        import_run(large.id)
