@@ -9,95 +9,29 @@ import uuid
 
 import pytest
 
-from exchange import tasks
-from exchange.imports import EnvelopeError, import_run, import_submit
-from exchange.models import ImportedObject, ImportJob
+from exchange.models import ImportedObject
 from kernel.vocabulary import TLP
-from members.actors import Actor
-from members.services import agreement_suspend
-from members.tests.factories import UserFactory
 from notifications.models import Event
 from reports.models import Report
 from reports.stix.extension import EXTENSION_ID
 from reports.tests.factories import agreement_between, report_by
 
-TLP2 = {
-    TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-}
-TLP1 = {
-    TLP.CLEAR: "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
-    TLP.GREEN: "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
-    TLP.AMBER: "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
-    TLP.RED: "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
-}
-OPENCTI_AMBER_STRICT = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
-CREATED = "2026-11-01T10:00:00.000Z"
+from .stix_import_helpers import (
+    CREATED,
+    OPENCTI_AMBER_STRICT,
+    TLP1,
+    TLP2,
+    agreement,
+    failure,
+    indicator,
+    new_report,
+    post,
+    poster,
+    sighting,
+    values,
+)
 
-
-def indicator(pattern: str, **fields) -> dict:
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": fields.pop("id", f"indicator--{uuid.uuid4()}"),
-        "created": CREATED,
-        "modified": fields.pop("modified", CREATED),
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": CREATED,
-        "labels": fields.pop("labels", ["live_sports"]),
-        **fields,
-    }
-
-
-def sighting(ref: str, **fields) -> dict:
-    return {
-        "type": "sighting",
-        "spec_version": "2.1",
-        "id": f"sighting--{uuid.uuid4()}",
-        "created": CREATED,
-        "modified": CREATED,
-        "sighting_of_ref": ref,
-        **fields,
-    }
-
-
-@pytest.fixture
-def agreement(owner, coparty):
-    return agreement_between(owner, coparty, jurisdictions=["PE"], max_tlp=TLP.AMBER)
-
-
-@pytest.fixture
-def poster(owner) -> Actor:
-    return Actor(user=UserFactory(organization=owner, role="analyst"))
-
-
-def post(poster, objects, agreement=None) -> ImportJob:
-    job = import_submit(actor=poster, objects=objects, agreement=agreement)
-    return import_run(job.id)
-
-
-def only(job: ImportJob) -> dict:
-    (detail,) = job.details["successes"] + job.details["failures"]
-    return detail
-
-
-def failure(job: ImportJob) -> str:
-    assert job.success_count == 0, job.details
-    return only(job)["message"]
-
-
-def new_report(job: ImportJob) -> Report:
-    (detail,) = job.details["successes"]
-    assert detail["message"].startswith("imported as report "), detail
-    return Report.objects.get(pk=int(detail["message"].rsplit(" ", 1)[1]))
-
-
-def values(report: Report) -> list[tuple[str, str]]:
-    return [(i.kind, i.value) for i in report.indicators.all()]
+__all__ = ["agreement", "poster"]  # fixtures
 
 
 # --- indicators ------------------------------------------------------------------------------
@@ -370,148 +304,3 @@ def test_a_sighting_of_an_indicator_posted_beside_it_or_before(poster, agreement
     later = post(poster, [sighting(posted["id"])], agreement)
     assert later.failure_count == 0
     assert Report.objects.filter(category="torrent").count() == 3
-
-
-# --- idempotency -----------------------------------------------------------------------------
-
-
-def test_a_repost_is_a_success_that_creates_nothing(poster, agreement, coparty):
-    obj = indicator("[domain-name:value = 'a.example']")
-    post(poster, [obj], agreement)
-    again = post(poster, [obj, obj], agreement)
-    assert [d["message"] for d in again.details["successes"]] == [
-        "already imported",
-        "already in this envelope",
-    ]
-    assert Report.objects.count() == 1
-    # Another member posting the same id is another object.
-    post(Actor(user=UserFactory(organization=coparty)), [obj], agreement)
-    assert Report.objects.count() == 2
-
-
-def test_a_job_run_twice_does_the_work_once(poster, agreement):
-    job = import_submit(
-        actor=poster, objects=[indicator("[domain-name:value = 'a.example']")], agreement=agreement
-    )
-    first = import_run(job.id)
-    second = import_run(job.id)
-    assert first.details == second.details and Report.objects.count() == 1
-    assert import_run(uuid.uuid4()) is None
-
-
-def test_a_new_version_with_the_same_values_updates_the_report_and_revoked_withdraws_it(
-    poster, agreement
-):
-    obj = indicator("[domain-name:value = 'a.example']", name="First")
-    report = new_report(post(poster, [obj], agreement))
-    newer = {**obj, "modified": "2026-11-02T10:00:00.000Z", "name": "Second"}
-    assert only(post(poster, [newer], agreement))["message"] == f"report {report.pk} updated"
-    report.refresh_from_db()
-    assert report.title == "Second"
-    older = {**obj, "modified": "2026-10-30T10:00:00.000Z", "name": "Stale"}
-    post(poster, [older], agreement)
-    revoked = {**obj, "modified": "2026-11-03T10:00:00.000Z", "revoked": True}
-    post(poster, [revoked], agreement)
-    report.refresh_from_db()
-    assert (report.title, report.status) == ("Second", "withdrawn")
-    assert Report.objects.count() == 1
-
-
-def test_a_new_version_with_other_values_is_a_new_report(poster, agreement):
-    obj = indicator("[domain-name:value = 'a.example']")
-    post(poster, [obj], agreement)
-    other = {
-        **obj,
-        "modified": "2026-11-02T10:00:00.000Z",
-        "pattern": "[domain-name:value = 'b.example']",
-    }
-    assert values(new_report(post(poster, [other], agreement))) == [("domain", "b.example")]
-    assert Report.objects.count() == 2
-
-
-def test_a_failed_object_may_be_posted_again(poster, owner, coparty):
-    green = agreement_between(owner, coparty, max_tlp=TLP.GREEN)
-    obj = indicator("[domain-name:value = 'a.example']", object_marking_refs=[TLP2[TLP.AMBER]])
-    assert "ceiling" in failure(post(poster, [obj], green))
-    wider = agreement_between(owner, coparty, max_tlp=TLP.AMBER)
-    assert post(poster, [obj], wider).success_count == 1
-
-
-# --- the envelope and the job ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "objects",
-    [
-        [],
-        {"type": "indicator"},
-        ["indicator--x"],
-        [{"id": "indicator--x"}],
-        [{"type": "indicator", "id": "malware--x"}],
-        [{"type": "indicator"}],
-        [{"type": "indicator", "id": f"indicator--{uuid.uuid4()}"}] * 1001,
-    ],
-)
-def test_a_malformed_envelope_is_refused_whole(poster, agreement, objects):
-    with pytest.raises(EnvelopeError):
-        import_submit(actor=poster, objects=objects, agreement=agreement)
-    assert not ImportJob.objects.exists()
-
-
-def test_a_job_is_pending_until_run_and_enqueued_on_commit(
-    poster, agreement, django_capture_on_commit_callbacks, monkeypatch
-):
-    sent = []
-    monkeypatch.setattr(tasks, "enqueue_import", lambda pk, size: sent.append((pk, size)))
-    obj = indicator("[domain-name:value = 'a.example']")
-    with django_capture_on_commit_callbacks(execute=True):
-        job = import_submit(actor=poster, objects=[obj], agreement=agreement)
-    assert sent == [(job.pk, 1)]
-    assert (job.status, job.pending_count, job.total_count) == ("pending", 1, 1)
-    assert job.details["pendings"] == [{"id": obj["id"], "version": CREATED}]
-
-
-def test_the_sweep_sends_again_jobs_pending_for_over_a_minute(poster, agreement, monkeypatch):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    sent = []
-    monkeypatch.setattr(tasks, "enqueue_import", lambda pk, size: sent.append(pk) or True)
-    old = import_submit(
-        actor=poster, objects=[indicator("[domain-name:value = 'a.example']")], agreement=agreement
-    )
-    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=2))
-    import_submit(
-        actor=poster, objects=[indicator("[domain-name:value = 'b.example']")], agreement=agreement
-    )
-    assert tasks.sweep_imports() == 1 and sent == [old.pk]
-
-
-def test_an_agreement_out_of_force_when_the_job_runs_fails_every_object(poster, agreement, owner):
-    from reports.tests.factories import _as
-
-    job = import_submit(
-        actor=poster, objects=[indicator("[domain-name:value = 'a.example']")], agreement=agreement
-    )
-    agreement_suspend(actor=_as(owner), agreement=agreement)
-    assert failure(import_run(job.id)) == "the agreement of this collection is not in force"
-
-
-def test_an_envelope_costs_the_same_queries_whatever_its_size(
-    poster, agreement, django_assert_max_num_queries
-):
-    def envelope(n: int) -> list[dict]:
-        return [indicator(f"[domain-name:value = 'n{n}-{i}.example']") for i in range(n)] + [
-            sighting(f"indicator--{uuid.uuid4()}") for _ in range(n)
-        ]
-
-    small = import_submit(actor=poster, objects=envelope(2), agreement=agreement)
-    large = import_submit(actor=poster, objects=envelope(20), agreement=agreement)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as few:
-        import_run(small.id)
-    with django_assert_max_num_queries(len(few)):
-        import_run(large.id)
