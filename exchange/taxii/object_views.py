@@ -1,0 +1,188 @@
+"""TAXII 2.1's object endpoints: manifest (§5.3), objects GET and POST (§5.4-5.5), one
+object GET and DELETE (§5.6-5.7), versions (§5.8).
+
+A request without `next` first refreshes the reader's ledger for the collection
+(`ledger.ledger_refresh`), so what became visible or changed since gets its `date_added`; a
+request with `next` reads the ledger as it is, so paging is cheap and stable.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from exchange.imports import EnvelopeError, import_submit
+from members.actors import Actor
+from members.authentication import KeyUser
+from reports.models import Report
+from reports.services import report_update
+
+from . import filters as taxii_filters
+from . import stream
+from .collections import Collection, collection_of
+from .ledger import ledger_refresh
+from .protocol import (
+    STIX_21,
+    TaxiiError,
+    bad_request,
+    format_timestamp,
+    is_taxii_21_body,
+    not_found,
+    taxii_response,
+)
+from .views import endpoint, status_resource
+
+LISTS = {"added_after", "next", "id", "type", "version", "spec_version"}
+ONE_OBJECT = {"added_after", "next", "version", "spec_version"}
+VERSIONS = {"added_after", "next", "spec_version"}
+DELETE = {"version", "spec_version"}
+
+
+def _read(request, principal: KeyUser, collection_id: str, allowed: set[str], object_id=""):
+    reader = principal.organization
+    collection = collection_of(reader, collection_id)
+    scope = f"{reader.pk}:{collection.id}:{object_id}"
+    filters = taxii_filters.parse(request.GET, allowed=allowed, scope=scope)
+    if object_id:
+        filters = taxii_filters.Filters(**{**filters.__dict__, "ids": frozenset({object_id})})
+    if filters.after is None:
+        ledger_refresh(reader=reader, collection=collection)
+    return reader, collection, filters, scope
+
+
+def _envelope(page: stream.Page, filters, scope: str, body: dict) -> dict:
+    """The page's envelope: `{}` when empty (§3.7); `more`, and `next` whenever more follow."""
+    if not page.items:
+        return {}
+    envelope = {"more": page.more}
+    if page.more:
+        envelope["next"] = taxii_filters.make_cursor(page.items[-1].position, filters, scope)
+    return {**envelope, **body}
+
+
+@endpoint(GET="read")
+def manifest(request, principal: KeyUser, collection_id: str):
+    reader, collection, filters, scope = _read(request, principal, collection_id, LISTS)
+    page = stream.page(reader, collection, filters)
+    records = [
+        {
+            "id": item.obj["id"],
+            "date_added": format_timestamp(item.date_added),
+            "version": item.version,
+            "media_type": STIX_21,
+        }
+        for item in page.items
+    ]
+    body = _envelope(page, filters, scope, {"objects": records})
+    return taxii_response(body, headers=page.headers)
+
+
+@endpoint(GET="read", POST="write")
+def objects(request, principal: KeyUser, collection_id: str):
+    if request.method == "POST":
+        return _add(request, principal, collection_id)
+    reader, collection, filters, scope = _read(request, principal, collection_id, LISTS)
+    page = stream.page(reader, collection, filters)
+    body = _envelope(page, filters, scope, {"objects": [item.obj for item in page.items]})
+    return taxii_response(body, headers=page.headers)
+
+
+def _writable(principal: KeyUser, collection_id: str) -> Collection:
+    collection = collection_of(principal.organization, collection_id)
+    if not collection.can_write:
+        raise TaxiiError(403, "Forbidden", "This collection is read-only.")
+    return collection
+
+
+def _add(request, principal: KeyUser, collection_id: str):
+    collection = _writable(principal, collection_id)
+    if not is_taxii_21_body(request.META.get("CONTENT_TYPE")):
+        raise TaxiiError(415, "Unsupported media type", "Send application/taxii+json;version=2.1.")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise TaxiiError(
+            413,
+            "Content too large",
+            f"An envelope may have at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
+            "(the API root's max_content_length).",
+        )
+    try:
+        envelope = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("The body is not JSON.") from None
+    if not isinstance(envelope, dict):
+        raise bad_request("The body must be an envelope: an object with `objects`.")
+    try:
+        job = import_submit(
+            actor=Actor(api_key=principal.api_key),
+            objects=envelope.get("objects"),
+            agreement=collection.agreement,
+        )
+    except EnvelopeError as e:
+        raise bad_request(str(e)) from None
+    return taxii_response(status_resource(job), status=202)
+
+
+@endpoint(GET="read", DELETE="write")
+def object_detail(request, principal: KeyUser, collection_id: str, object_id: str):
+    if request.method == "DELETE":
+        return _delete(request, principal, collection_id, object_id)
+    reader, collection, filters, _scope = _read(
+        request, principal, collection_id, ONE_OBJECT, object_id
+    )
+    item = stream.first(reader, collection, filters)
+    if item is None:
+        raise not_found()
+    page = stream.Page([item], more=False)
+    return taxii_response({"more": False, "objects": [item.obj]}, headers=page.headers)
+
+
+@endpoint(GET="read")
+def versions(request, principal: KeyUser, collection_id: str, object_id: str):
+    reader, collection, filters, _scope = _read(
+        request, principal, collection_id, VERSIONS, object_id
+    )
+    item = stream.first(reader, collection, filters)
+    if item is None:
+        raise not_found()
+    page = stream.Page([item], more=False)
+    return taxii_response({"more": False, "versions": [item.version]}, headers=page.headers)
+
+
+def _delete(request, principal: KeyUser, collection_id: str, object_id: str):
+    reader = principal.organization
+    collection = collection_of(reader, collection_id)
+    filters = taxii_filters.parse(request.GET, allowed=DELETE, scope="delete")
+    filters = taxii_filters.Filters(**{**filters.__dict__, "ids": frozenset({object_id})})
+    ledger_refresh(reader=reader, collection=collection)
+    item = stream.first(reader, collection, filters)
+    if item is None:
+        raise not_found()
+    report = _own_report(item, principal, collection)
+    if report.status != Report.Status.WITHDRAWN:
+        try:
+            report_update(
+                actor=Actor(api_key=principal.api_key),
+                report=report,
+                changes={"status": Report.Status.WITHDRAWN},
+            )
+        except (PermissionDenied, ValidationError) as e:
+            raise TaxiiError(403, "Forbidden", "This report cannot be withdrawn.") from e
+    return taxii_response(None)
+
+
+def _own_report(item: stream.Item, principal: KeyUser, collection: Collection) -> Report:
+    """The reader's own report a DELETE withdraws; seen but not deletable is 403."""
+    refused = TaxiiError(
+        403,
+        "Forbidden",
+        "Only your own reports can be deleted, as `report` objects in an agreement collection.",
+    )
+    if not collection.can_write or item.obj["type"] != "report":
+        raise refused
+    report = Report.objects.filter(pk=item.position[1]).first()
+    if report is None or report.owner_id != principal.organization.pk:
+        raise refused
+    return report

@@ -1,0 +1,452 @@
+"""The TAXII 2.1 server through Django's test client: collections as the policy makes them,
+paging, filters, the ledger's date_added, media types, authentication and TAXII's error shape.
+The real client's proof is test_taxii_client.py."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+
+import pytest
+from django.test import Client
+
+from exchange.models import CollectionEntry, ImportJob
+from exchange.taxii.collections import agreement_collection, visible_collection
+from exchange.taxii.protocol import TAXII_21
+from members.models import Agreement
+from members.tests.factories import make_key
+from reports.models import Report
+from reports.stix.export import common_objects
+from reports.tests.factories import agreement_between, report_by
+
+pytestmark = pytest.mark.django_db
+ROOT = "/taxii2/api/"
+COMMON = len(common_objects())
+
+
+def taxii(org, scopes=("read", "write"), **headers) -> Client:
+    key = make_key(org, scopes=scopes)
+    return Client(headers={"authorization": f"Bearer {key}", "accept": TAXII_21, **headers})
+
+
+def objects_url(collection_id: str, suffix: str = "objects/") -> str:
+    return f"{ROOT}collections/{collection_id}/{suffix}"
+
+
+def error_of(response, status: int) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == TAXII_21
+    body = response.json()
+    assert body["http_status"] == str(status) and body["title"]
+    return body
+
+
+@pytest.fixture
+def shared(owner, coparty):
+    agreement = agreement_between(owner, coparty, categories=["live_sports"])
+    report = report_by(
+        owner, indicators=(("domain", "derby.example"), ("url", "https://x.example/a"))
+    )
+    return agreement, report
+
+
+def all_objects(client: Client, collection_id: str, **params) -> list[dict]:
+    seen, query = [], {**params}
+    while True:
+        response = client.get(objects_url(collection_id), query)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        seen += body.get("objects", [])
+        if not body.get("more"):
+            return seen
+        query = {**params, "next": body["next"]}
+
+
+def report_ids(objects: list[dict]) -> set[str]:
+    return {o["id"] for o in objects if o["type"] == "report"}
+
+
+# --- discovery, API root, collections --------------------------------------------------------
+
+
+def test_discovery_names_one_default_api_root_and_the_root_speaks_taxii_21(owner):
+    client = taxii(owner)
+    response = client.get("/taxii2/")
+    assert response.status_code == 200 and response["Content-Type"] == TAXII_21
+    body = response.json()
+    assert body["title"] and body["default"].endswith(ROOT)
+    assert body["api_roots"] == [body["default"]]
+    root = client.get(ROOT).json()
+    assert TAXII_21 in root["versions"] and root["max_content_length"] > 0
+
+
+def test_an_owner_has_visible_and_one_writable_collection_per_agreement_in_force(
+    owner, coparty, outsider, shared
+):
+    agreement, _report = shared
+    ended = agreement_between(owner, outsider)
+    ended.status = Agreement.Status.TERMINATED
+    ended.save()
+    body = taxii(owner).get(f"{ROOT}collections/").json()
+    by_title = {c["title"]: c for c in body["collections"]}
+    assert set(by_title) == {"Visible to you", agreement.title}
+    visible = by_title["Visible to you"]
+    assert (visible["alias"], visible["can_read"], visible["can_write"]) == ("visible", True, False)
+    assert by_title[agreement.title]["can_write"] is True
+    assert visible["id"] == visible_collection(owner).id != visible_collection(coparty).id
+
+
+def test_an_outsider_has_only_visible_and_every_other_collection_is_404(owner, outsider, shared):
+    agreement, _report = shared
+    client = taxii(outsider)
+    body = client.get(f"{ROOT}collections/").json()
+    assert [c["alias"] for c in body["collections"]] == ["visible"]
+    theirs = agreement_collection(agreement).id
+    for collection_id in (theirs, visible_collection(owner).id, "nonsense"):
+        error_of(client.get(f"{ROOT}collections/{collection_id}/"), 404)
+        error_of(client.get(objects_url(collection_id)), 404)
+    objects = all_objects(client, "visible")
+    assert len(objects) == COMMON and not report_ids(objects)
+
+
+# --- what a collection holds -----------------------------------------------------------------
+
+
+def test_the_coparty_sees_the_shared_report_in_both_its_collections_and_the_outsider_in_none(
+    owner, coparty, outsider, shared
+):
+    agreement, report = shared
+    expected = {f"report--{report.stix_id}"}
+    client = taxii(coparty)
+    assert report_ids(all_objects(client, "visible")) == expected
+    assert report_ids(all_objects(client, agreement_collection(agreement).id)) == expected
+    assert report_ids(all_objects(taxii(outsider), "visible")) == set()
+
+
+def test_an_agreement_collection_holds_only_what_that_agreement_shares(owner, coparty, outsider):
+    sports = agreement_between(owner, coparty, categories=["live_sports"])
+    films = agreement_between(owner, outsider, categories=["torrent"])
+    report_by(owner, title="Sports", category="live_sports")
+    report_by(owner, title="Films", category="torrent", indicators=(("domain", "films.example"),))
+    owner_client = taxii(owner)
+    names = {
+        a.pk: {
+            o["name"]
+            for o in all_objects(owner_client, agreement_collection(a).id)
+            if o["type"] == "report"
+        }
+        for a in (sports, films)
+    }
+    assert names == {sports.pk: {"Sports"}, films.pk: {"Films"}}
+    coparty_reports = [o for o in all_objects(taxii(coparty), "visible") if o["type"] == "report"]
+    assert [o["name"] for o in coparty_reports] == ["Sports"]
+
+
+def test_pages_cover_every_object_once_with_next_whenever_more_remain(owner, coparty, shared):
+    for n in range(4):
+        report_by(owner, title=f"R{n}", indicators=(("domain", f"r{n}.example"),))
+    client = taxii(coparty)
+    whole = client.get(objects_url("visible")).json()["objects"]
+    paged, query, pages = [], {"limit": 3}, 0
+    while True:
+        body = client.get(objects_url("visible"), query).json()
+        pages += 1
+        paged += body["objects"]
+        assert len(body["objects"]) <= 3
+        if not body["more"]:
+            assert "next" not in body
+            break
+        query = {"limit": 3, "next": body["next"]}
+    assert pages >= 3
+    assert {o["id"] for o in paged} == {o["id"] for o in whole}
+    # Only what several reports share (here the reporter's identity) comes again on a later page.
+    repeated = {o["id"] for o in paged if sum(p["id"] == o["id"] for p in paged) > 1}
+    assert repeated == {f"identity--{owner.stix_id}"}
+
+
+def test_an_observable_named_by_two_reports_is_listed_once_in_a_page(owner, coparty, shared):
+    report_by(owner, title="Again", indicators=(("domain", "derby.example"),))
+    objects = taxii(coparty).get(objects_url("visible")).json()["objects"]
+    ids = [o["id"] for o in objects]
+    assert len(ids) == len(set(ids))
+    assert sum(o["type"] == "domain-name" for o in objects) == 1
+
+
+def test_the_manifest_lists_the_objects_with_their_versions_and_dates(owner, coparty, shared):
+    _agreement, report = shared
+    client = taxii(coparty)
+    objects = client.get(objects_url("visible")).json()["objects"]
+    response = client.get(objects_url("visible", "manifest/"))
+    records = response.json()["objects"]
+    assert [r["id"] for r in records] == [o["id"] for o in objects]
+    record = next(r for r in records if r["id"] == f"report--{report.stix_id}")
+    assert record["media_type"] == "application/stix+json;version=2.1"
+    assert record["version"] == next(o for o in objects if o["type"] == "report")["modified"]
+    assert response["X-TAXII-Date-Added-First"] == records[0]["date_added"]
+    assert response["X-TAXII-Date-Added-Last"] == records[-1]["date_added"]
+
+
+def test_match_filters_take_comma_separated_alternatives(owner, coparty, shared):
+    _agreement, report = shared
+    client = taxii(coparty)
+    body = client.get(objects_url("visible"), {"match[type]": "report,domain-name"}).json()
+    assert {o["type"] for o in body["objects"]} == {"report", "domain-name"}
+    rid = f"report--{report.stix_id}"
+    by_id = client.get(objects_url("visible"), {"match[id]": rid}).json()["objects"]
+    assert [o["id"] for o in by_id] == [rid]
+    version = by_id[0]["modified"]
+    for value, found in ((version, 1), ("2001-01-01T00:00:00Z", 0), ("first,last", 1)):
+        got = client.get(objects_url("visible"), {"match[id]": rid, "match[version]": value})
+        assert len(got.json().get("objects", [])) == found
+    assert client.get(objects_url("visible"), {"match[spec_version]": "2.0"}).json() == {}
+
+
+def test_an_empty_result_is_an_empty_envelope_without_dates(owner, coparty, shared):
+    response = taxii(coparty).get(objects_url("visible"), {"added_after": "2999-01-01T00:00:00Z"})
+    assert response.status_code == 200 and response.json() == {}
+    assert "X-TAXII-Date-Added-First" not in response
+
+
+def test_one_object_and_its_versions_carry_the_date_added_headers(owner, coparty, shared):
+    _agreement, report = shared
+    client = taxii(coparty)
+    rid = f"report--{report.stix_id}"
+    one = client.get(objects_url("visible", f"objects/{rid}/"))
+    assert [o["id"] for o in one.json()["objects"]] == [rid]
+    versions = client.get(objects_url("visible", f"objects/{rid}/versions/"))
+    assert versions.json() == {"more": False, "versions": [one.json()["objects"][0]["modified"]]}
+    for response in (one, versions):
+        assert response["X-TAXII-Date-Added-First"] == response["X-TAXII-Date-Added-Last"]
+
+
+def test_an_object_the_reader_may_not_see_is_404_like_one_that_does_not_exist(
+    owner, outsider, shared
+):
+    _agreement, report = shared
+    client = taxii(outsider)
+    hidden = client.get(objects_url("visible", f"objects/report--{report.stix_id}/"))
+    absent = client.get(
+        objects_url("visible", "objects/report--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12 + "/")
+    )
+    assert error_of(hidden, 404) == error_of(absent, 404)
+
+
+# --- date_added over time --------------------------------------------------------------------
+
+
+def test_a_report_shared_later_arrives_after_the_last_sync_and_one_hidden_again_leaves(
+    owner, coparty, outsider
+):
+    client = taxii(coparty)
+    report = report_by(owner, title="Before the agreement")
+    first = client.get(objects_url("visible"))
+    assert report_ids(first.json()["objects"]) == set()
+    last = first["X-TAXII-Date-Added-Last"]
+    agreement = agreement_between(owner, coparty)
+    later = client.get(objects_url("visible"), {"added_after": last}).json()
+    assert report_ids(later["objects"]) == {f"report--{report.stix_id}"}
+    assert all(
+        o["type"] not in {"marking-definition", "extension-definition"} for o in later["objects"]
+    )
+
+    agreement.status = Agreement.Status.SUSPENDED
+    agreement.save()
+    assert report_ids(all_objects(client, "visible")) == set()
+    assert not CollectionEntry.objects.filter(reader=coparty, report=report).exists()
+
+
+def test_a_withdrawn_report_comes_again_with_a_fresh_date_added_and_revoked(owner, coparty, shared):
+    _agreement, report = shared
+    client = taxii(coparty)
+    last = client.get(objects_url("visible"))["X-TAXII-Date-Added-Last"]
+    assert (
+        taxii(owner)
+        .delete(
+            objects_url(agreement_collection(_agreement).id, f"objects/report--{report.stix_id}/")
+        )
+        .status_code
+        == 200
+    )
+    again = client.get(objects_url("visible"), {"added_after": last}).json()["objects"]
+    revoked = next(o for o in again if o["type"] == "report")
+    assert revoked["revoked"] is True
+    report.refresh_from_db()
+    assert report.status == Report.Status.WITHDRAWN
+
+
+def test_date_added_is_strictly_increasing_per_reader_and_collection(owner, coparty, shared):
+    for n in range(3):
+        report_by(owner, title=f"R{n}", indicators=(("domain", f"r{n}.example"),))
+    taxii(coparty).get(objects_url("visible"))
+    dates = list(
+        CollectionEntry.objects.filter(reader=coparty, agreement=None)
+        .order_by("report_id")
+        .values_list("date_added", flat=True)
+    )
+    assert len(dates) == 4 and dates == sorted(set(dates))
+
+
+# --- deleting --------------------------------------------------------------------------------
+
+
+def test_delete_is_for_the_owners_report_in_an_agreement_collection_only(
+    owner, coparty, outsider, shared
+):
+    agreement, report = shared
+    path = objects_url(agreement_collection(agreement).id, f"objects/report--{report.stix_id}/")
+    error_of(taxii(coparty).delete(path), 403)  # seen, not theirs
+    visible = objects_url("visible", f"objects/report--{report.stix_id}/")
+    error_of(taxii(owner).delete(visible), 403)  # the visible collection is read-only
+    error_of(taxii(outsider).delete(visible), 404)
+    error_of(taxii(owner, scopes=("read",)).delete(path), 403)
+    report.refresh_from_db()
+    assert report.status == Report.Status.OPEN
+
+
+# --- posting and status ----------------------------------------------------------------------
+
+
+def test_a_post_answers_202_with_a_status_only_its_poster_reads(owner, coparty, shared):
+    agreement, _report = shared
+    indicator = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "pattern": "[domain-name:value = 'posted.example']",
+        "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z",
+    }
+    client = taxii(owner)
+    response = client.post(
+        objects_url(agreement_collection(agreement).id),
+        {"objects": [indicator]},
+        content_type=TAXII_21,
+    )
+    status = response.json()
+    assert response.status_code == 202, status
+    assert status["total_count"] == 1 and status["status"] in {"pending", "complete"}
+    assert ImportJob.objects.filter(pk=status["id"], organization=owner).exists()
+    assert client.get(f"{ROOT}status/{status['id']}/").json()["id"] == status["id"]
+    error_of(taxii(coparty).get(f"{ROOT}status/{status['id']}/"), 404)
+    error_of(client.get(f"{ROOT}status/not-a-uuid/"), 404)
+
+
+def test_posts_need_taxii_json_a_writable_collection_and_a_well_formed_envelope(owner, shared):
+    agreement, _report = shared
+    client = taxii(owner)
+    url = objects_url(agreement_collection(agreement).id)
+    error_of(client.post(url, {"objects": []}, content_type="application/json"), 415)
+    error_of(client.post(url, "{not json", content_type=TAXII_21), 400)
+    error_of(client.post(url, {"objects": "x"}, content_type="application/taxii+json"), 400)
+    error_of(client.post(objects_url("visible"), {"objects": []}, content_type=TAXII_21), 403)
+
+
+# --- media types, authentication, malformed parameters ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [
+        ("application/taxii+json", 200),
+        ("application/taxii+json;version=2.1", 200),
+        ("application/taxii+json; version=2.1, text/html;q=0.5", 200),
+        ("*/*", 200),
+        ("application/taxii+json;version=2.0", 406),
+        ("application/vnd.oasis.taxii+json; version=2.0", 406),
+        ("text/html", 406),
+    ],
+)
+def test_the_accept_header_is_negotiated_as_taxii_21_asks(owner, accept, status):
+    response = taxii(owner, accept=accept).get(f"{ROOT}collections/")
+    assert response.status_code == status
+    assert response["Content-Type"] == TAXII_21
+
+
+def test_a_key_is_accepted_as_bearer_token_or_basic_password(owner):
+    key = make_key(owner, scopes=("read",))
+    basic = base64.b64encode(f"anyone:{key}".encode()).decode()
+    for header in (f"Bearer {key}", f"Token {key}", f"Basic {basic}"):
+        response = Client(headers={"authorization": header}).get("/taxii2/")
+        assert response.status_code == 200, header
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer nope", "Basic " + base64.b64encode(b"user-only").decode(), "Digest x", "Bearer"],
+)
+def test_no_valid_key_is_401_with_a_challenge_for_basic_and_bearer(owner, header):
+    headers = {"authorization": header} if header else {}
+    response = Client(headers=headers).get("/taxii2/")
+    error_of(response, 401)
+    assert "Basic" in response["WWW-Authenticate"] and "Bearer" in response["WWW-Authenticate"]
+
+
+def test_a_portal_session_is_not_taxii_authentication(owner_admin):
+    client = Client()
+    client.force_login(owner_admin)
+    error_of(client.get("/taxii2/"), 401)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "ten"},
+        {"added_after": "yesterday"},
+        {"added_after": "2026-13-01T00:00:00Z"},
+        {"match[version]": "newest"},
+        {"match[id]": "report--nope"},
+        {"match[type]": "Report!"},
+        {"match[spec_version]": "two"},
+        {"match[type]": "report,"},
+        {"next": "forged"},
+    ],
+)
+def test_a_malformed_parameter_is_400_never_500(owner, params):
+    error_of(taxii(owner).get(objects_url("visible"), params), 400)
+    error_of(taxii(owner).get(objects_url("visible", "manifest/"), params), 400)
+
+
+def test_a_next_cursor_reused_with_other_filters_or_by_another_reader_is_400(
+    owner, coparty, shared
+):
+    client = taxii(coparty)
+    body = client.get(objects_url("visible"), {"limit": 2}).json()
+    assert body["more"] is True
+    ok = client.get(objects_url("visible"), {"limit": 5, "next": body["next"]})
+    assert ok.status_code == 200
+    error_of(
+        client.get(objects_url("visible"), {"match[type]": "report", "next": body["next"]}), 400
+    )
+    error_of(taxii(owner).get(objects_url("visible"), {"next": body["next"]}), 400)
+
+
+def test_a_page_reads_in_a_fixed_number_of_queries(
+    owner, coparty, shared, django_assert_max_num_queries
+):
+    for n in range(12):
+        report_by(
+            owner, title=f"R{n}", indicators=(("domain", f"r{n}.example"), ("ipv4", f"192.0.2.{n}"))
+        )
+    client = taxii(coparty)
+    client.get(objects_url("visible"))  # the key's first use writes last_used_at
+    with django_assert_max_num_queries(12):
+        body = client.get(objects_url("visible")).json()
+    assert len(report_ids(body["objects"])) == 13
+    key = taxii(coparty)
+    key.get("/taxii2/")
+    with django_assert_max_num_queries(12):
+        key.get(objects_url("visible"), {"limit": 5})
+
+
+def test_an_agreement_ending_takes_its_collection_away(owner, coparty, shared):
+    agreement, _report = shared
+    client = taxii(coparty)
+    path = objects_url(agreement_collection(agreement).id)
+    assert client.get(path).status_code == 200
+    agreement.expires_on = datetime.date.today() - datetime.timedelta(days=1)
+    agreement.effective_from = agreement.expires_on
+    agreement.save()
+    error_of(client.get(path), 404)
