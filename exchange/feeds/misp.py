@@ -29,6 +29,7 @@ from django.conf import settings
 
 from kernel.vocabulary import TLP
 from reports.models import Indicator, Report
+from reports.stix.identity import HUB_NAME
 
 #: MISP's `threat_level_id`: 1 high, 2 medium, 3 low, 4 undefined.
 THREAT_HIGH, THREAT_MEDIUM = "1", "2"
@@ -46,8 +47,6 @@ TLP_TAGS = {level: f"tlp:{level.label}" for level in TLP}
 DISTRIBUTION = "0"
 #: The description of a report, as one `comment` attribute; its uuid is derived from the
 #: report's, so it is stable across fetches.
-#: The hub's name as its STIX identity gives it (reports/stix/identity.py).
-HUB_NAME = "Atalaya hub"
 DESCRIPTION_NAMESPACE = uuid.UUID("7f1d6c1e-3b0a-4d54-9a59-5a1f0b6c2e41")
 
 
@@ -77,7 +76,7 @@ MISP_TYPES: dict[str, MispType] = {
 
 
 def hub_orgc() -> dict[str, str]:
-    """The hub as MISP's creator organisation: the same uuid as its STIX identity."""
+    """The hub as MISP's creator organisation: the same name and uuid as its STIX identity."""
     return {
         "name": HUB_NAME,
         "uuid": str(settings.ATALAYA_STIX_IDENTITY),
