@@ -1,3 +1,8 @@
-"""Filled in by issue 15 work in progress."""
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .sources import TaxiiSourceViewSet
+
+router = SimpleRouter()
+router.register("taxii-sources", TaxiiSourceViewSet, basename="taxii-source")
+
+urlpatterns = router.urls
