@@ -18,7 +18,7 @@ from django.db import connections
 from django.utils import timezone
 
 from conftest import free_port
-from exchange import poll_tasks, secrets, sources
+from exchange import poll_tasks, sources
 from exchange.models import ImportJob, TaxiiSource
 from kernel.locks import Lock
 from kernel.vocabulary import TLP
@@ -302,18 +302,3 @@ def test_the_beat_enqueues_only_enabled_sources_that_are_due(admin, medallion, m
     due.refresh_from_db()
     assert due.next_poll_at > timezone.now() + timedelta(minutes=14)  # claimed for an interval
     assert poll_tasks.poll_due_sources() == 0  # the next beat does not enqueue it again
-
-
-def test_the_secret_is_encrypted_at_rest_and_survives_a_key_rotation(admin, medallion, settings):
-    source = source_of(admin, medallion)
-    assert USERS["member"] not in source.secret_encrypted
-    old = settings.ATALAYA_SECRETS_KEY = secrets.generate_key()
-    stored = secrets.encrypt(USERS["member"])
-
-    settings.ATALAYA_SECRETS_KEY = f"{secrets.generate_key()},{old}"  # new first, old kept
-    rotated = secrets.reencrypt(stored)
-    settings.ATALAYA_SECRETS_KEY = settings.ATALAYA_SECRETS_KEY.split(",")[0]  # old dropped
-
-    assert secrets.decrypt(rotated) == USERS["member"]
-    with pytest.raises(secrets.SecretUnreadable):
-        secrets.decrypt(stored)

@@ -201,3 +201,9 @@ def test_another_organisations_admin_gets_404_and_changes_nothing(client, admin,
     assert client.post(url("source_poll", source.pk)).status_code == 404
     assert client.get(url("sources")).content.decode().count("Nuestro OpenCTI") == 0
     assert TaxiiSource.objects.get(pk=source.pk).title == "Nuestro OpenCTI"
+
+
+def test_the_organisations_manage_page_links_to_its_taxii_sources(signed_in):
+    page = signed_in.get(reverse("members:manage")).content.decode()
+
+    assert f'href="{url("sources")}">Fuentes TAXII</a>' in page
