@@ -77,7 +77,10 @@ class Run:
             seen.add(key)
         if not refusal:
             self.envelope = parse.read_envelope(
-                objects, owner=self.owner, agreement=self.job.agreement
+                objects,
+                owner=self.owner,
+                agreement=self.job.agreement,
+                polled=self.job.source_id is not None,
             )
             self.mine = set(Agreement.objects.of_party(self.owner).values_list("pk", flat=True))
             self._indicators(todo["indicator"])

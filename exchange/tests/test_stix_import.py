@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from exchange.models import ImportedObject
+from exchange.imports import import_run, import_submit
+from exchange.models import ImportedObject, TaxiiSource
 from kernel.vocabulary import TLP
 from notifications.models import Event
 from reports.models import Report
@@ -304,3 +305,20 @@ def test_a_sighting_of_an_indicator_posted_beside_it_or_before(poster, agreement
     later = post(poster, [sighting(posted["id"])], agreement)
     assert later.failure_count == 0
     assert Report.objects.filter(category="torrent").count() == 3
+
+
+def test_objects_polled_from_the_members_own_server_may_name_its_local_identity(poster, owner):
+    """OpenCTI and MISP set created_by_ref to their own identity: the member registered that
+    server to speak for it, so polling does not refuse what posting would."""
+    source = TaxiiSource.objects.create(
+        organization=owner,
+        title="Our OpenCTI",
+        api_root_url="https://cti.owner.example/taxii2/root/",
+        collection_id="c1",
+    )
+    local = indicator(
+        "[domain-name:value = 'polled.example']",
+        created_by_ref="identity--7e1ab1c5-5f2b-4a8e-9d3c-2b6f0f8f4a11",
+    )
+    job = import_run(import_submit(actor=poster, objects=[local], agreement=None, source=source).id)
+    assert values(new_report(job)) == [("domain", "polled.example")]

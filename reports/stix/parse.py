@@ -59,16 +59,24 @@ class Envelope:
     markings: dict[str, dict[str, Any]] = field(default_factory=dict)
     reports_naming: dict[str, dict[str, Any]] = field(default_factory=dict)
     other_parties: list[Organization] = field(default_factory=list)
+    # Polled from the member's own TAXII server: its objects name the server's local identity
+    # as creator (OpenCTI and MISP always set one), and the member registered that server to
+    # speak for it, so any creator is the member.
+    polled: bool = False
 
 
 def read_envelope(
-    objects: Iterable[dict[str, Any]], *, owner: Organization, agreement: Agreement | None
+    objects: Iterable[dict[str, Any]],
+    *,
+    owner: Organization,
+    agreement: Agreement | None,
+    polled: bool = False,
 ) -> Envelope:
-    envelope = Envelope(owner=owner, agreement=agreement)
+    envelope = Envelope(owner=owner, agreement=agreement, polled=polled)
     for obj in objects:
         if obj["type"] == "marking-definition":
             envelope.markings[obj["id"]] = obj
-        elif obj["type"] == "report" and _created_by_ok(obj, owner):
+        elif obj["type"] == "report" and _created_by_ok(obj, envelope):
             refs = obj.get("object_refs")
             for ref in refs if isinstance(refs, list) else ():
                 if isinstance(ref, str):
@@ -91,15 +99,15 @@ def moment_of(version: str) -> datetime.datetime | None:
         return None
 
 
-def _created_by_ok(obj: dict[str, Any], owner: Organization) -> bool:
+def _created_by_ok(obj: dict[str, Any], envelope: Envelope) -> bool:
     ref = obj.get("created_by_ref")
-    return ref is None or ref == f"identity--{owner.stix_id}"
+    return envelope.polled or ref is None or ref == f"identity--{envelope.owner.stix_id}"
 
 
-def check_created_by(obj: dict[str, Any], owner: Organization) -> None:
-    # A member speaks for itself only: an object claiming another creator would put words in
-    # another organisation's mouth under this member's name.
-    if not _created_by_ok(obj, owner):
+def check_created_by(obj: dict[str, Any], envelope: Envelope) -> None:
+    # A member posting speaks for itself only: an object claiming another creator would put
+    # words in another organisation's mouth under this member's name.
+    if not _created_by_ok(obj, envelope):
         raise Refused("created_by_ref must be your own identity")
 
 
@@ -238,7 +246,7 @@ def _text(value: object, limit: int | None = None) -> str:
 def indicator_report(obj: dict[str, Any], envelope: Envelope) -> ReportInput:
     """An `indicator` as a report of the poster. Its name and description, or else those of a
     `report` in the same envelope that names it (object_refs)."""
-    check_created_by(obj, envelope.owner)
+    check_created_by(obj, envelope)
     indicators = indicator_values(obj.get("pattern"))
     category = category_of(obj, envelope)
     tlp = tlp_of(obj, envelope)
@@ -262,7 +270,7 @@ def sighting_report(
 ) -> ReportInput:
     """A `sighting` of indicators the poster may see, as the poster's own report of the same
     values in the same category: a corroboration, announced as every corroboration is."""
-    check_created_by(obj, envelope.owner)
+    check_created_by(obj, envelope)
     indicators = [IndicatorInput(kind=i.kind, raw_value=i.value, value=i.value) for i in seen]
     tlp = tlp_of(obj, envelope)
     jurisdictions = _jurisdictions(obj, envelope)
