@@ -7,15 +7,20 @@ policy: nothing another member may not see, a reporter named only where the list
 A report is one line; its indicators are columns, one per kind (`domain`, `url`, `ipv4`, …,
 in `reports.indicators.KINDS` order), each holding that kind's values one per line
 (`kernel.csv_export.values`). The reader's language does not change the file: column names and
-values are the API's. STIX 2.1 bundles come with the interoperability issue, not here."""
+values are the API's. The same list is also a STIX 2.1 bundle (`report_export_stix`,
+reports.stix: the reporter's identity only where the list names it)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from kernel.csv_export import Cell, csv_download, values
@@ -26,6 +31,8 @@ from members.portal import member_org
 from .indicators import KINDS
 from .listing import report_filter, target_filter
 from .models import Indicator, Report
+from .stix.export import MEDIA_TYPE as STIX_MEDIA_TYPE
+from .stix.export import stream_bundle
 
 # Rows read from the database per query: memory stays flat, queries grow by one per chunk.
 CHUNK = 500
@@ -100,6 +107,22 @@ def report_export(request):
     org = member_org(request)
     reports = report_filter(org, request.GET).qs
     return csv_download("atalaya-reports", REPORT_COLUMNS, _report_rows(request, org, reports))
+
+
+@login_required
+@require_GET
+def report_export_stix(request):
+    """The filtered list, every page, as one STIX 2.1 bundle, streamed in chunks."""
+    org = member_org(request)
+    reports = report_filter(org, request.GET).qs
+    response = StreamingHttpResponse(
+        stream_bundle(reports, org, chunk_size=CHUNK), content_type=STIX_MEDIA_TYPE
+    )
+    today = timezone.now().astimezone(datetime.UTC).date().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="atalaya-reports-{today}.json"'
+    # What a member may see: never kept by a shared cache or the browser's (as the CSV).
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _target_rows(request, targets) -> Iterator[list[Cell]]:

@@ -5,8 +5,9 @@ from . import entry_views, export_views, target_list_views, target_views, views
 app_name = "reports"
 urlpatterns = [
     path("", views.report_list, name="list"),
-    # The lists as CSV, with the same filters (export_views).
+    # The lists as CSV (and the reports as STIX), with the same filters (export_views).
     path("export.csv", export_views.report_export, name="export"),
+    path("export.json", export_views.report_export_stix, name="export_stix"),
     path("targets/", target_list_views.target_list, name="targets"),
     path("targets/export.csv", export_views.target_export, name="targets_csv"),
     path("new/", entry_views.submit, name="submit"),

@@ -11,7 +11,9 @@ report_docs = extend_schema_view(
         "own, TLP:CLEAR ones, those shared under agreements in force, and TLP:RED ones that "
         "name it. Newest first. Filter by `category`, `tlp`, `jurisdiction`, `status`, `target` "
         "(a target's id), `updated_after` and `q` (title, description or indicator). The "
-        "filters only narrow what the policy allows.",
+        "filters only narrow what the policy allows. `?format=stix` answers the same page as "
+        "one STIX 2.1 bundle (`application/stix+json;version=2.1`), the next page's address "
+        "in a `Link` header.",
     ),
     retrieve=extend_schema(
         summary="Get a report",

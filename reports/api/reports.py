@@ -17,6 +17,7 @@ from members.services import Actor
 from .. import services
 from ..models import Report
 from ..selectors import visible_reports
+from ..stix.export import bundle_of, for_stix
 from .docs import report_docs
 from .filters import ReportFilter
 from .serializers import (
@@ -27,6 +28,7 @@ from .serializers import (
     ReportSerializer,
     ReportWriteSerializer,
 )
+from .stix_renderer import STIX_MEDIA_TYPE, STIXBundleSerializer, STIXRenderer
 
 # The answer of `POST /reports/bulk/`: one result per item, in the order sent.
 BULK_RESULT = inline_serializer(
@@ -76,6 +78,32 @@ class ReportViewSet(
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.org}
+
+    def get_renderers(self):
+        # Only the list speaks STIX (`?format=stix`): one report is a bundle of one, and the
+        # writes answer in the API's own shapes.
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers.append(STIXRenderer())
+        return renderers
+
+    @extend_schema(
+        responses={
+            (200, "application/json"): ReportSerializer(many=True),
+            (200, STIX_MEDIA_TYPE): STIXBundleSerializer,
+        }
+    )
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format != STIXRenderer.format:
+            return super().list(request, *args, **kwargs)
+        # The same filters and the same page as the JSON list, as one STIX bundle; the next
+        # page's address goes in a Link header, since a bundle has no place for it.
+        page = self.paginate_queryset(for_stix(self.filter_queryset(self.get_queryset())))
+        response = Response(bundle_of(page), content_type=STIX_MEDIA_TYPE)
+        next_link = self.paginator.get_next_link()
+        if next_link:
+            response["Link"] = f'<{next_link}>; rel="next"'
+        return response
 
     def _read(self, report_ids: list[int]) -> list[dict]:
         reports = {r.pk: r for r in self.get_queryset().filter(pk__in=report_ids)}

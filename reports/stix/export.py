@@ -28,6 +28,9 @@ from .identity import hub_identity, hub_identity_id, member_identity
 from .markings import TLP_MARKING_IDS, marking_definitions
 from .timestamps import stix_time
 
+# What STIX 2.1 registers for its JSON (§1.6.8 of TAXII 2.1 names it too).
+MEDIA_TYPE = "application/stix+json;version=2.1"
+
 # STIX 2.1 §2.9: the namespace of every deterministic SCO id.
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
 
@@ -231,8 +234,13 @@ def new_bundle_id() -> str:
 def bundle(reports: QuerySet[Report], reader: Organization) -> dict[str, Any]:
     """A STIX bundle of the common objects and every report of `reports` as `reader` may see
     it. The caller has already applied `visible_to(reader)`: this adds only the disclosure."""
-    rows = for_stix(_with_disclosure(reports, reader))
-    return {"type": "bundle", "id": new_bundle_id(), "objects": list(bundle_objects(rows))}
+    return bundle_of(for_stix(_with_disclosure(reports, reader)))
+
+
+def bundle_of(reports: Iterable[Report]) -> dict[str, Any]:
+    """A bundle of reports already read (a page of a list) through `for_stix`, each annotated
+    with `identity_disclosed` for the reader (`visible_reports` does both)."""
+    return {"type": "bundle", "id": new_bundle_id(), "objects": list(bundle_objects(reports))}
 
 
 def stream_bundle(

@@ -120,29 +120,33 @@ def test_the_tlp_markings_are_the_oasis_tlp_2_objects():
     ]
 
 
-@pytest.mark.parametrize("tlp", list(TLP))
-@pytest.mark.parametrize("disclosed", [True, False])
-def test_every_object_of_a_report_is_valid_in_strict_mode(owner, coparty, tlp, disclosed):
+def test_every_object_of_a_report_is_valid_in_strict_mode_at_every_tlp(owner, coparty):
     now = timezone.now()
-    report = report_by(
-        owner,
-        tlp=tlp,
-        indicators=EVERY_KIND,
-        recipients=[coparty] if tlp == TLP.RED else [],
-        description="Restreams of the final, found by our monitoring.",
-        live_from=now,
-        live_until=now + timedelta(hours=3),
-    )
-    report.indicators.filter(kind="domain").update(note="main domain")
+    checked: set[str] = set()
+    for tlp in TLP:
+        report = report_by(
+            owner,
+            tlp=tlp,
+            indicators=EVERY_KIND,
+            recipients=[coparty] if tlp == TLP.RED else [],
+            description="Restreams of the final, found by our monitoring.",
+            live_from=now,
+            live_until=now + timedelta(hours=3),
+        )
+        report.indicators.filter(kind="domain").update(note="main domain")
 
-    objects = objects_for(report, identity_disclosed=disclosed)
+        disclosed = objects_for(report, identity_disclosed=True)
+        withheld = objects_for(report, identity_disclosed=False)
 
-    for obj in objects:
-        assert problems(obj) == [], obj["id"]
-    assert len(of_type(objects, "indicator")) == len(EVERY_KIND)
-    assert {o["type"] for o in objects} >= {"report", "domain-name", "url", "ipv4-addr"}
-    assert {o["type"] for o in objects} >= set(CUSTOM_SCO_TYPES)
-    assert bool(of_type(objects, "relationship")) is disclosed
+        # The observables are the same objects in every report: each is checked once.
+        for obj in (o for o in disclosed if o["id"] not in checked):
+            assert problems(obj) == [], obj["id"]
+            checked.add(obj["id"])
+        assert withheld == disclosed[: len(withheld)]
+        assert [o["type"] for o in disclosed[len(withheld) :]] == ["identity", "relationship"]
+        assert len(of_type(disclosed, "indicator")) == len(EVERY_KIND)
+        assert {o["type"] for o in disclosed} >= {"domain-name", "url", "ipv4-addr", "ipv6-addr"}
+        assert {o["type"] for o in disclosed} >= set(CUSTOM_SCO_TYPES)
 
 
 def test_a_withdrawn_report_is_a_new_version_revoked_with_its_indicators(owner):
