@@ -165,3 +165,21 @@ def test_every_feed_costs_the_same_queries_for_many_reports_as_for_one(owner, co
     assert cost() == few
     manifest = json.loads(body(client.get("/api/v1/feeds/misp/manifest.json")))
     assert len(manifest) == 31
+
+
+def test_a_report_the_reader_may_not_see_changes_none_of_its_feeds_nor_their_etags(
+    shared, owner, coparty
+):
+    client = api_client_for(coparty, scopes=("read",))
+    before = {url: client.get(url) for url in FEEDS}
+
+    hidden = report_by(
+        owner, indicators=[("domain", "hidden.example")], sharing=Report.Sharing.PRIVATE
+    )
+    assert hidden.updated_at > max(r.updated_at for r in shared)  # the latest change of all
+
+    for url, first in before.items():
+        again = client.get(url)
+        assert again["ETag"] == first["ETag"]
+        assert body(again) == body(first)
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
