@@ -167,7 +167,7 @@ def source_poll_now(*, actor: Actor, source: TaxiiSource) -> None:
     """Polls the source as soon as a worker is free, even if it was backing off."""
     TaxiiSource.objects.filter(pk=source.pk).update(next_poll_at=timezone.now())
     audit(actor=actor, action="taxii_source.poll_requested", obj=source)
-    from .poll_tasks import enqueue_poll
+    from .poll_tasks import enqueue_poll  # here: poll_tasks imports this module
 
     transaction.on_commit(lambda: enqueue_poll(source.pk))
 

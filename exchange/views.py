@@ -93,9 +93,7 @@ def source_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             sources.source_update(
-                actor=Actor(user=request.user),
-                source=TaxiiSource.objects.get(pk=source.pk),
-                **form.service_fields(),
+                actor=Actor(user=request.user), source=source, **form.service_fields()
             )
         except sources.SourceRefused as e:
             _refused(form, e)

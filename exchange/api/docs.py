@@ -44,7 +44,7 @@ source_docs = extend_schema_view(
     poll=extend_schema(
         summary="Poll a TAXII source now",
         description="Asks for a poll as soon as a worker is free, even if the source is backing "
-        "off after failures (`admin` scope); 202 with the source. Its outcome appears in "
-        "`last_polled_at` and `last_error`.",
+        "off after failures (`admin` scope); 202 with the source, 409 when it is paused "
+        "(`enabled` false). Its outcome appears in `last_polled_at` and `last_error`.",
     ),
 )

@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kernel.api.problems import Conflict
 from kernel.api.views import ScopedViewSet
 from members.actors import Actor
 from members.models import Agreement
@@ -143,6 +144,8 @@ class TaxiiSourceViewSet(
     @action(detail=True, methods=["post"])
     def poll(self, request, pk=None):
         source = self.get_object()
+        if not source.enabled:
+            raise Conflict("The source is paused: enable it first.")
         self._call(sources.source_poll_now, source=source)
         source.refresh_from_db()
         return Response(self.get_serializer(source).data, status=status.HTTP_202_ACCEPTED)

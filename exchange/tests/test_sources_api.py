@@ -142,3 +142,9 @@ def test_a_key_without_the_admin_scope_is_refused(owner, owner_api):
     assert analyst_key.get(LIST).status_code == 403
     assert analyst_key.get(detail(pk)).status_code == 403
     assert analyst_key.post(detail(pk, "poll")).status_code == 403
+
+
+def test_poll_of_a_paused_source_is_409(owner_api):
+    pk = register(owner_api, enabled=False)["id"]
+
+    assert owner_api.post(detail(pk, "poll")).status_code == 409

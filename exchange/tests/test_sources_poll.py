@@ -18,7 +18,7 @@ from django.db import connections
 from django.utils import timezone
 
 from conftest import free_port
-from exchange import poll_tasks, sources
+from exchange import poll_tasks, polling, sources
 from exchange.models import ImportJob, TaxiiSource
 from kernel.locks import Lock
 from kernel.vocabulary import TLP
@@ -302,3 +302,12 @@ def test_the_beat_enqueues_only_enabled_sources_that_are_due(admin, medallion, m
     due.refresh_from_db()
     assert due.next_poll_at > timezone.now() + timedelta(minutes=14)  # claimed for an interval
     assert poll_tasks.poll_due_sources() == 0  # the next beat does not enqueue it again
+
+
+def test_a_username_means_basic_and_none_a_bearer_token():
+    basic = polling.Credentials(username="member", secret="pa:ss").header()
+    bearer = polling.Credentials(secret="tok-123").header()
+
+    assert basic == "Basic " + base64.b64encode(b"member:pa:ss").decode()
+    assert bearer == "Bearer tok-123"
+    assert polling.Credentials().header() is None
