@@ -66,7 +66,9 @@ def _not_modified(request, etag: str) -> bool:
     match = request.headers.get("If-None-Match")
     if match is None:
         return False
-    return match.strip() == "*" or etag in {tag.strip() for tag in match.split(",")}
+    # Weak comparison (RFC 9110 13.1.2): a proxy may have marked our tag weak on the way.
+    tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+    return match.strip() == "*" or etag in tags
 
 
 def _headers(etag: str) -> dict[str, str]:
