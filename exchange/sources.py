@@ -41,7 +41,7 @@ EDITABLE = (
 )
 # TAXII collection ids are identifiers (UUIDs in practice): nothing that could reshape the path
 # the hub requests.
-COLLECTION_ID = re.compile(r"[A-Za-z0-9._~:-]{1,100}")
+COLLECTION_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,100}$")
 MIN_INTERVAL_MINUTES = 5
 MAX_INTERVAL_MINUTES = 7 * 24 * 60
 # A failing source waits its interval times 2^failures (capped) before its next try.

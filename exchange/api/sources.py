@@ -38,6 +38,11 @@ class TaxiiSourceSerializer(serializers.ModelSerializer):
         help_text="The password (with `username`: HTTP Basic) or the Bearer token (without). "
         "Stored encrypted; never returned. Omitted or empty on a change: the stored one stays.",
     )
+    collection_id = serializers.RegexField(
+        regex=sources.COLLECTION_ID.pattern,
+        max_length=100,
+        help_text="The collection's id under the API root, as the server lists it.",
+    )
     has_secret = serializers.SerializerMethodField()
     agreement = _AgreementOfCaller(
         required=False,
@@ -88,11 +93,6 @@ class TaxiiSourceSerializer(serializers.ModelSerializer):
         if refusal is not None:
             raise serializers.ValidationError(f"the hub will not poll this address ({refusal})")
         return url
-
-    def validate_collection_id(self, value: str) -> str:
-        if not sources.COLLECTION_ID.fullmatch(value):
-            raise serializers.ValidationError("letters, digits and . _ ~ : - only")
-        return value
 
 
 @source_docs
