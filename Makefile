@@ -49,6 +49,7 @@ bench: setup .venv-bench/.installed
 	@$(PY) bench/dedup_to_notify.py
 	@$(PY) bench/feeds.py
 	@$(PY) bench/load.py
+	@$(PY) bench/taxii_sync.py
 
 # locust, the load generator, lives apart from the hub: it patches the standard library.
 .venv-bench/.installed: requirements-bench.txt
