@@ -12,7 +12,7 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["kernel", "notifications", "hub", "members", "reports", "enforcement"]
+APPS = ["kernel", "notifications", "hub", "members", "reports", "enforcement", "exchange"]
 LANGUAGES = ["es", "pt_BR"]
 # The console script, not `python -m django`: with -m the app directory would come first on
 # sys.path, and reports/selectors.py would shadow the standard library's `selectors`.
