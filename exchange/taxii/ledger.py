@@ -51,7 +51,7 @@ def ledger_refresh(*, reader: Organization, collection: Collection) -> None:
         WITH v (report_id, version, disclosed) AS MATERIALIZED ({visible_sql}),
         gone AS (
             DELETE FROM {table} e WHERE {same}
-            AND NOT EXISTS (SELECT 1 FROM v WHERE v.report_id = e.report_id)
+            AND e.report_id NOT IN (SELECT v.report_id FROM v)
         ),
         base AS (
             SELECT greatest(clock_timestamp(), max(e.date_added)) AS t FROM {table} e

@@ -92,11 +92,13 @@ def _entries(
     reader: Organization,
     collection: Collection,
     filters: Filters,
-    start: tuple[datetime.datetime, int] | None,
+    start: datetime.datetime | None,
     *,
     inclusive: bool,
 ) -> list[tuple[datetime.datetime, int]]:
-    """The next CHUNK (date_added, report id) of the reader's ledger from `start` on."""
+    """The next CHUNK (date_added, report id) of the reader's ledger from `start` on. A
+    date_added is unique within a reader's collection, so it alone orders the entries and the
+    index on (reader, collection, date_added) serves the scan, which stops at CHUNK rows."""
     scope = reports_in(reader, collection)
     if filters.ids and (wanted := _by_ids(filters.ids)) is not None:
         scope = scope.filter(wanted)
@@ -106,10 +108,12 @@ def _entries(
     if filters.added_after is not None:
         entries = entries.filter(date_added__gt=filters.added_after)
     if start is not None:
-        moment, report_id = start
-        same = {"report_id__gte" if inclusive else "report_id__gt": report_id}
-        entries = entries.filter(Q(date_added__gt=moment) | Q(date_added=moment, **same))
-    rows = entries.order_by("date_added", "report_id").values_list("date_added", "report_id")
+        entries = entries.filter(**{"date_added__gte" if inclusive else "date_added__gt": start})
+    # Ordered as the index is (reader and collection are fixed here): PostgreSQL then reads
+    # it in order and stops, where `ORDER BY date_added` alone made it sort the whole
+    # collection (an `IS NULL` condition does not fix a column's order for the planner).
+    order = ("reader_id", "agreement_id", "date_added")
+    rows = entries.order_by(*order).values_list("date_added", "report_id")
     return list(rows[:CHUNK])
 
 
@@ -120,9 +124,10 @@ def _report_items(
         return
     after = filters.after
     # The cursor's report is read again from its first object (the page may end inside it).
-    start, inclusive = (after[:2], True) if after is not None and after[1] != 0 else (None, True)
+    start = after[0] if after is not None and after[1] != 0 else None
+    inclusive = True
     while chunk := _entries(reader, collection, filters, start, inclusive=inclusive):
-        start, inclusive = chunk[-1], False
+        start, inclusive = chunk[-1][0], False
         # The policy again, on these reports only: one that stopped being visible since the
         # entries were read is skipped, and the reporter is disclosed as the policy says now.
         rows = for_stix(
