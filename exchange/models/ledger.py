@@ -1,4 +1,4 @@
-"""TAXII's `date_added`, per reader and collection (docs/stix-taxii.md, "Date added").
+"""TAXII's `date_added`, per reader and collection (docs/taxii.md, "Server").
 
 The policy decides at read time what a reader may see; this table only remembers since when
 the hub has known that the reader sees each version of a report, so that a report that becomes
