@@ -18,8 +18,8 @@ from stix2validator import ValidationOptions, validate_instance
 from taxii2client.common import TokenAuth
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
+from exchange.tasks import run_import
 from exchange.taxii.collections import agreement_collection
-from hub.celery import app
 from members.models import Agreement
 from members.tests.factories import OrganizationFactory, make_key
 from reports.models import Report
@@ -44,6 +44,8 @@ def strict_problems(objects: list[dict]) -> list[str]:
 
 @contextmanager
 def eager_tasks():
+    # The hub's Celery app, reached through a task (exchange may not import hub).
+    app = run_import.app
     saved = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     try:
