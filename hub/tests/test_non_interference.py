@@ -7,7 +7,9 @@ services and the real worker code: once whole, and once without the reports read
 see. Everything X can get must be the same in both: the targets list and each target's detail
 (figures, first and last seen, reports, cluster, links, suggestions), the portal's target pages,
 each report's "also reported in", the report list, the inbox, the dashboard's figures, search
-hits, the body of every webhook message and every e-mail X is sent. Answers are compared by
+hits, the body of every webhook message and every e-mail X is sent, X's TAXII collections and
+every object in them, its STIX export, its MISP feed (manifest and events) and its indicator
+feeds. Answers are compared by
 value: database ids differ between the two builds, so a report is known by its title and an
 agreement by its title; target ids are name-based and compared as they are.
 
@@ -21,6 +23,7 @@ the default, derandomised so that CI is reproducible.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -40,7 +43,7 @@ from members.tests.factories import OrganizationFactory, UserFactory
 from notifications import fanout
 from notifications.models import Event, NotificationSettings, WebhookDelivery, WebhookEndpoint
 from notifications.tasks import process_event
-from reports.models import Report
+from reports.models import Indicator, Report
 from reports.selectors import also_reported_by, visible_reports
 from reports.tests.factories import agreement_between, report_by
 
@@ -143,7 +146,8 @@ def build(world: World, omit: frozenset[int] = frozenset()) -> list[Organization
     mail.outbox = []
     orgs = []
     for slug, kind, country in ORGS:
-        org = OrganizationFactory(slug=slug, name=slug, kind=kind, country=country)
+        # One clock for both builds: a member's STIX identity is versioned by it.
+        org = OrganizationFactory(slug=slug, name=slug, kind=kind, country=country, created_at=NOW)
         UserFactory(organization=org, role="admin", email=f"admin@{slug}.example")
         NotificationSettings.objects.create(
             organization=org,
@@ -300,6 +304,95 @@ def answers(org: Organization) -> dict:
     got["e-mails"] = [
         (m.subject, m.body) for m in mail.outbox if f"admin@{org.slug}.example" in m.to
     ]
+    got.update(exchange_answers(api))
+    return got
+
+
+# --- what a reader gets through STIX, TAXII and the feeds -------------------------------------
+
+TAXII = "application/taxii+json;version=2.1"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stix_names() -> dict[str, str]:
+    """STIX ids of this build's rows (random in each build) by the names that identify them."""
+    names = {str(u): f"report {t}" for u, t in Report.objects.values_list("stix_id", "title")}
+    for u, title, position in Indicator.objects.values_list("stix_id", "report__title", "position"):
+        names[str(u)] = f"indicator {title}/{position}"
+    names.update(
+        {
+            str(u): f"member {slug}"
+            for u, slug in Organization.objects.values_list("stix_id", "slug")
+        }
+    )
+    return names
+
+
+def _named(body, names: dict[str, str]):
+    """`body` with every UUID replaced by the row it names; a UUID no row has (a bundle's, or one
+    derived from a report's random id, as a reporter relationship's) is left out of the
+    comparison, its object being compared by its content. Name-based ids (observables, the
+    hub's identity, TLP markings) are the same in both builds and so are kept as they are."""
+    text = _UUID.sub(lambda m: names.get(m.group(0), m.group(0)), json.dumps(body, sort_keys=True))
+    body = json.loads(text)
+    return _without_derived_ids(body)
+
+
+def _without_derived_ids(value):
+    if isinstance(value, dict):
+        if value.get("type") in ("relationship", "bundle"):
+            value = {k: v for k, v in value.items() if k != "id"}
+        # A TAXII `next` is a signed cursor over this build's date_added.
+        return {k: _without_derived_ids(v) for k, v in value.items() if k != "next"}
+    if isinstance(value, list):
+        return [_without_derived_ids(v) for v in value]
+    return value
+
+
+def _streamed(api, url: str, params=None, **headers):
+    response = api.get(url, params, **headers)
+    assert response.status_code == 200, (url, response.status_code)
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def exchange_answers(api) -> dict:
+    """The reader's TAXII collections and everything in them, its STIX export of the report
+    list, its MISP feed (manifest and every event) and its indicator feeds."""
+    names = _stix_names()
+    got: dict = {}
+    listing = api.get("/taxii2/api/collections/", HTTP_ACCEPT=TAXII)
+    assert listing.status_code == 200, listing.content[:300]
+    collections = listing.json().get("collections", [])
+    got["taxii collections"] = [
+        (c["title"], c["can_read"], c["can_write"], c.get("alias")) for c in collections
+    ]
+    objects = {}
+    for collection in collections:
+        url = f"/taxii2/api/collections/{collection['id']}/objects/"
+        response = api.get(url, {"limit": 1000}, HTTP_ACCEPT=TAXII)
+        assert response.status_code == 200, (url, response.content[:300])
+        assert not response.json().get("more"), "a world fits in one page"
+        objects[collection["title"]] = _named(response.json(), names)
+    got["taxii objects"] = objects
+    stix = _streamed(api, "/api/v1/reports/", {"format": "stix", "page_size": 500})
+    got["stix export"] = _named(json.loads(stix), names)
+    manifest = json.loads(_streamed(api, "/api/v1/feeds/misp/manifest.json"))
+    got["misp manifest"] = _named(manifest, names)
+    # By the report each event is (its uuid is the report's STIX id, random in each build).
+    got["misp events"] = {
+        names.get(event, event): _named(
+            json.loads(_streamed(api, f"/api/v1/feeds/misp/{event}.json")), names
+        )
+        for event in manifest
+    }
+    for fmt in ("txt", "csv"):
+        text = _streamed(api, f"/api/v1/feeds/indicators.{fmt}")
+        # Rows of one value are ordered by their report's STIX id, random in each build: the
+        # rows are compared as a set, with the header first.
+        lines = _UUID.sub(lambda m: names.get(m.group(0), "?"), text).splitlines()
+        got[f"indicators.{fmt}"] = lines[:1] + sorted(lines[1:]) if fmt == "csv" else lines
     return got
 
 
