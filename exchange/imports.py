@@ -53,9 +53,12 @@ def import_submit(
     objects: list[dict],
     agreement: Agreement | None,
     source: TaxiiSource | None = None,
+    run_here: bool = False,
 ) -> ImportJob:
     """Stores the envelope as a pending job and asks a worker to run it once committed. The
-    caller has checked that the actor may write to `agreement`'s collection."""
+    caller has checked that the actor may write to `agreement`'s collection. With `run_here`,
+    the caller runs it itself at once (a poll, already in a worker): no message is sent, and
+    if the caller dies first the sweep finds the job pending."""
     organization = actor.organization
     if organization is None:
         raise PermissionDenied("Only a member organisation imports reports.")
@@ -82,7 +85,8 @@ def import_submit(
                 "source": source.pk if source else None,
             },
         )
-        transaction.on_commit(lambda: _enqueue(job), robust=True)
+        if not run_here:
+            transaction.on_commit(lambda: _enqueue(job), robust=True)
     return job
 
 

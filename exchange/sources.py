@@ -328,7 +328,11 @@ def _poll_pages(source: TaxiiSource, result: PollResult) -> bool:
             batch = page.objects[start : start + MAX_OBJECTS]
             try:
                 job = import_submit(
-                    actor=actor, objects=batch, agreement=source.agreement, source=source
+                    actor=actor,
+                    objects=batch,
+                    agreement=source.agreement,
+                    source=source,
+                    run_here=True,
                 )
             except EnvelopeError as exc:
                 raise polling.PollError(f"the server sent a malformed page: {exc}") from exc

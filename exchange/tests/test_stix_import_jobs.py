@@ -134,6 +134,24 @@ def test_a_job_is_pending_until_run_and_enqueued_on_commit(
     assert job.details["pendings"] == [{"id": obj["id"], "version": CREATED}]
 
 
+def test_a_job_its_caller_runs_at_once_sends_no_message(
+    poster, agreement, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A poll runs each page's job itself, in the worker it already is: a message would only
+    make a second worker find the job complete."""
+    sent = []
+    monkeypatch.setattr(tasks, "enqueue_import", lambda pk, size: sent.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_submit(
+            actor=poster,
+            objects=[indicator("[domain-name:value = 'a.example']")],
+            agreement=agreement,
+            run_here=True,
+        )
+    assert sent == [] and job.status == "pending"
+    assert import_run(job.id).status == "complete"
+
+
 def test_the_sweep_sends_again_jobs_pending_for_over_a_minute(poster, agreement, monkeypatch):
     from datetime import timedelta
 
