@@ -439,6 +439,9 @@ WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 # Fernet key(s), comma-separated, the first encrypting, for members' TAXII credentials at rest
 # (exchange/secrets.py; rotating: docs/taxii.md). Empty: derived from SECRET_KEY (development).
 ATALAYA_SECRETS_KEY = env.str("ATALAYA_SECRETS_KEY", default="")
+# The most objects a TAXII page holds, and how many it holds when the client names no `limit`
+# (exchange/taxii; docs/taxii.md, "Paging and filters").
+TAXII_MAX_PAGE_SIZE = env.int("TAXII_MAX_PAGE_SIZE", default=1000)
 # Blocking orders (enforcement app).
 # Seconds between issuing an order and telling the ISPs, during which the issuer may withdraw it.
 BLOCKING_ORDER_GRACE_SECONDS = env.int("BLOCKING_ORDER_GRACE_SECONDS", default=0)

@@ -20,7 +20,6 @@ from django.core import signing
 
 from .protocol import bad_request, parse_timestamp
 
-DEFAULT_MAX_PAGE = 1000
 _SALT = "exchange.taxii.next"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*--[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{0,249}$")
@@ -33,8 +32,7 @@ Position = tuple[datetime.datetime, int, int]
 
 
 def max_page() -> int:
-    # Not in hub/settings.py: a deployment may set TAXII_MAX_PAGE_SIZE there to change it.
-    return int(getattr(settings, "TAXII_MAX_PAGE_SIZE", DEFAULT_MAX_PAGE))
+    return settings.TAXII_MAX_PAGE_SIZE
 
 
 @dataclass(frozen=True)
