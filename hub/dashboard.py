@@ -26,6 +26,7 @@ from django.utils import timezone
 from enforcement.models import Compliance
 from enforcement.selectors import by_deadline, order_title, visible_orders, waiting_on
 from enforcement.services import may_issue
+from kernel.zones import hub_today
 from members.models import Agreement, Organization, User
 from notifications.selectors import inbox
 from reports.models import Indicator, Report
@@ -303,7 +304,7 @@ def dashboard_for(user: User, *, now: datetime.datetime | None = None) -> Dashbo
         mine=mine,
         my_status_counts=status_counts,
         corroborated=corroborated_targets(org),
-        expiring=expiring_agreements(org, timezone.localdate(now)),
+        expiring=expiring_agreements(org, hub_today(now)),
         shows_orders=shows_orders,
         orders=orders,
         more_orders=more_orders,

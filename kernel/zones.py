@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.utils import timezone
@@ -23,6 +23,17 @@ UTC = ZoneInfo("UTC")
 # zone (a symlink to /etc/localtime), `Factory` a placeholder, `posixrules` a template.
 _NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
 MAX_NAME_LENGTH = 64  # members.User.time_zone's max_length
+
+
+def hub_today(now: datetime | None = None) -> date:
+    """Today's date in the hub's zone (settings.TIME_ZONE), whoever is asking.
+
+    Agreements start and end on dates (`effective_from`, `expires_on`) that every party reads
+    alike: whether one is in force cannot depend on the reader's own zone. With
+    `timezone.localdate()` a person in Lima (UTC-5) signed in between 00:00 and 05:00 UTC read
+    an agreement that took effect that UTC day as not yet in force, and saw none of what it
+    shares."""
+    return timezone.localdate(now, timezone=timezone.get_default_timezone())
 
 
 @functools.cache

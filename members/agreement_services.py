@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from kernel.vocabulary import AGREEMENT_TLPS, Category
+from kernel.zones import hub_today
 from notifications.models import Event
 from notifications.outbox import publish
 
@@ -61,7 +62,7 @@ def agreement_propose(
         }
     if max_tlp not in [t.value for t in AGREEMENT_TLPS]:
         errors["max_tlp"] = _("One of clear, green, amber, amber+strict (red is never shared so).")
-    effective_from = effective_from or timezone.localdate()
+    effective_from = effective_from or hub_today()
     if expires_on is not None and expires_on < effective_from:
         errors["expires_on"] = _("The agreement cannot expire before it takes effect.")
     if errors:
@@ -221,7 +222,7 @@ def _transition(
 def agreements_expire_due(*, today: date | None = None) -> int:
     """Marks as expired the active agreements whose last day has passed (run daily by beat).
     The access policy already ignores them from the day after `expires_on`."""
-    today = today or timezone.localdate()
+    today = today or hub_today()
     expired = 0
     with transaction.atomic():
         due = Agreement.objects.select_for_update(skip_locked=True).filter(
@@ -240,7 +241,7 @@ EXPIRY_NOTICE_DAYS = 14
 
 def agreements_announce_expiry(*, today: date | None = None) -> int:
     """Tells the parties of agreements ending within 14 days, once per agreement."""
-    today = today or timezone.localdate()
+    today = today or hub_today()
     announced = 0
     soon = Agreement.objects.in_force(today).filter(
         expires_on__lte=today + timedelta(days=EXPIRY_NOTICE_DAYS)

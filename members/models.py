@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from kernel.vocabulary import AGREEMENT_TLPS, TLP, Category
+from kernel.zones import hub_today
 
 from .querysets import AgreementQuerySet, APIKeyQuerySet, OrganizationQuerySet, UserManager
 
@@ -261,7 +262,7 @@ class Agreement(models.Model):
     )
     share_reporter_identity = models.BooleanField(_("share reporter identity"), default=False)
     share_evidence = models.BooleanField(_("share evidence"), default=False)
-    effective_from = models.DateField(_("effective from"), default=timezone.localdate)
+    effective_from = models.DateField(_("effective from"), default=hub_today)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED

@@ -4,6 +4,8 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.db import models
 from django.utils import timezone
 
+from kernel.zones import hub_today
+
 
 class OrganizationQuerySet(models.QuerySet):
     def active(self) -> OrganizationQuerySet:
@@ -41,7 +43,7 @@ class AgreementQuerySet(models.QuerySet):
         The dates are checked here too, not only by the expiry task, so an agreement stops
         sharing at the end of its last day even if the task has not run yet.
         """
-        today = today or timezone.localdate()
+        today = today or hub_today()
         return self.filter(status="active", effective_from__lte=today).filter(
             models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
         )

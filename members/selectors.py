@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from kernel.vocabulary import TLP, Category
+from kernel.zones import hub_today
 
 from .models import Agreement
 
@@ -25,7 +26,7 @@ class AgreementTerms:
 
 
 def agreement_terms(agreement: Agreement, *, today: datetime.date | None = None) -> AgreementTerms:
-    today = today or timezone.localdate()
+    today = today or hub_today()
     status = agreement.get_status_display()
     in_force = False
     if agreement.status == Agreement.Status.ACTIVE:

@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kernel.confirm import Confirmation, ask, confirmed
+from kernel.zones import hub_today
 
 from . import services
 from .forms import AgreementProposeForm, APIKeyForm, InviteForm
@@ -153,7 +153,7 @@ def _agreements_of(org: Organization):
 @login_required
 def agreements(request):
     org = _member_org(request)
-    today = timezone.localdate()
+    today = hub_today()
     rows = [(a, agreement_terms(a, today=today)) for a in _agreements_of(org).order_by("-id")]
     return render(request, "members/agreement_list.html", {"org": org, "rows": rows})
 

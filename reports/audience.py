@@ -14,9 +14,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from kernel.vocabulary import TLP
+from kernel.zones import hub_today
 from members.models import Agreement, AgreementParty, Organization
 
 from .models import Report
@@ -111,7 +111,7 @@ def report_audience(report: Report, *, today: datetime.date | None = None) -> Au
     """Every organisation that may see `report` now, as the policy answers for each: through
     which agreements (for TLP:RED, as a named recipient too) and whether the owner is named to
     it. Three queries whatever the number of agreements and parties."""
-    today = today or timezone.localdate()
+    today = today or hub_today()
     owner = report.owner
     coverage = coverage_map(owner, today=today).gaps(
         category=report.category, jurisdictions=list(report.jurisdictions)

@@ -29,9 +29,9 @@ import datetime
 
 from django.db import models
 from django.db.models import BooleanField, Expression, F
-from django.utils import timezone
 
 from kernel.vocabulary import TLP
+from kernel.zones import hub_today
 from members.models import Agreement, AgreementParty, Organization
 
 SHARED_UNDER_AGREEMENTS = (TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)
@@ -151,13 +151,13 @@ class _Policy(Expression):
 class ReportQuerySet(models.QuerySet):
     def visible_to(self, org: Organization, *, today: datetime.date | None = None):
         """Reports `org` may see. The only way any read path obtains reports."""
-        return self.filter(_Policy(org, today or timezone.localdate()))
+        return self.filter(_Policy(org, today or hub_today()))
 
     def with_disclosure(self, org: Organization, *, today: datetime.date | None = None):
         """Annotates `identity_disclosed` and `evidence_disclosed` for `org`: the owner always,
         everyone for a CLEAR report, else when an agreement through which `org` sees the report
         allows it. Apply after `visible_to(org)`."""
-        today = today or timezone.localdate()
+        today = today or hub_today()
         return self.annotate(
             identity_disclosed=_Policy(org, today, disclosure="share_reporter_identity"),
             evidence_disclosed=_Policy(org, today, disclosure="share_evidence"),
@@ -174,7 +174,7 @@ class ReportQuerySet(models.QuerySet):
         `identity_<X>` (as `with_disclosure(X)`), and for each agreement id A listed for X,
         `through_<X>_<A>`: X sees the report under A (rules 3 and 4, narrowed to A). One query
         answers who may see a report and why, in the policy's own words."""
-        today = today or timezone.localdate()
+        today = today or hub_today()
         columns = {}
         for org, agreement_ids in agreements_of.items():
             columns[f"sees_{org.pk}"] = _Policy(org, today)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django_countries import countries
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
@@ -15,6 +14,7 @@ from kernel.api.idempotency import idempotent
 from kernel.api.problems import Conflict
 from kernel.api.views import ScopedViewSet
 from kernel.vocabulary import AGREEMENT_TLPS, Category
+from kernel.zones import hub_today
 
 from .. import services
 from ..models import Agreement, AgreementParty, Organization
@@ -67,7 +67,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         if (
             agreement.status == Agreement.Status.ACTIVE
             and agreement.expires_on
-            and agreement.expires_on < timezone.localdate()
+            and agreement.expires_on < hub_today()
         ):
             return Agreement.Status.EXPIRED
         return agreement.status

@@ -109,3 +109,37 @@ def test_the_submit_form_says_in_which_zone_the_match_is_read(client, owner):
     form = text(client.get(reverse("reports:submit")))
 
     assert form.count("Fuso horário: America/Sao Paulo (UTC-3).") == 2  # from, until
+
+
+def test_an_agreement_in_force_in_the_hubs_zone_shares_with_a_reader_whose_day_differs(
+    client, owner, coparty
+):
+    """Whether an agreement is in force is read on the hub's date, whoever asks: a reader whose
+    own zone is on another date (Lima between 00:00 and 05:00 UTC, a failure CI met once) sees
+    what it shares. The far zones put the reader on another date than UTC at any hour: a day
+    behind, where an agreement taking effect today would not have started yet, or a day ahead,
+    where one ending today would already have expired."""
+    from kernel.zones import hub_today
+    from reports.tests.factories import report_by
+
+    today = hub_today()
+    agreement_between(owner, coparty, effective_from=today, expires_on=today)
+    report = report_by(owner, title="Restream of the final")
+    hour = timezone.now().astimezone(UTC).hour
+    # Etc/GMT+12 is UTC-12 (a day behind before noon UTC); Etc/GMT-14 is UTC+14 (a day ahead
+    # from 10:00 UTC): one of them is on another date now.
+    zone = "Etc/GMT+12" if hour < 12 else "Etc/GMT-14"
+    assert timezone.localdate(timezone=ZoneInfo(zone)) != today
+    client.force_login(person(coparty, zone, "es"))
+    assert client.get(reverse("reports:detail", args=[report.pk])).status_code == 200
+    with timezone.override(ZoneInfo(zone)):
+        assert Report.objects.visible_to(coparty).filter(pk=report.pk).exists()
+
+
+def test_the_hubs_date_is_its_own_zones_whatever_zone_is_active():
+    from kernel.zones import hub_today
+
+    just_after_midnight = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)
+    with timezone.override(ZoneInfo("America/Lima")):
+        assert timezone.localdate(just_after_midnight).day == 7
+        assert hub_today(just_after_midnight).day == 8
