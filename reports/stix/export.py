@@ -196,10 +196,19 @@ def _reporter(
     return [member, relationship]
 
 
+def _may_repeat(obj: dict[str, Any]) -> bool:
+    # Only an observable (an SCO: the one kind without `created`, STIX 2.1 §6) or an identity
+    # (a member reporting many reports) can come from several reports; a report, its indicators
+    # and its relationship are its own, and remembering them would grow with the download.
+    return obj["type"] == "identity" or "created" not in obj
+
+
 def _unique(objects: Iterable[dict[str, Any]], seen: set[tuple[str, str]]) -> Iterator[dict]:
-    # An observable or a member's identity can belong to several reports: a bundle holds each
-    # id+version once.
+    # A bundle holds each id+version once.
     for obj in objects:
+        if not _may_repeat(obj):
+            yield obj
+            continue
         key = (obj["id"], obj.get("modified", ""))
         if key not in seen:
             seen.add(key)
@@ -207,8 +216,9 @@ def _unique(objects: Iterable[dict[str, Any]], seen: set[tuple[str, str]]) -> It
 
 
 def _with_disclosure(reports: QuerySet[Report], reader: Organization) -> QuerySet[Report]:
-    if "identity_disclosed" in reports.query.annotations:
-        return reports  # visible_reports(reader) already asked
+    # Always annotated here, for this reader: an `identity_disclosed` already on the queryset
+    # may have been asked for someone else (the owner, to whom every reporter is disclosed),
+    # and nothing on it says for whom. Annotating again replaces it.
     return reports.with_disclosure(reader)
 
 

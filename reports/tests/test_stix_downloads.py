@@ -16,6 +16,7 @@ from conftest import api_client_for
 from kernel.vocabulary import TLP
 from members.tests.factories import OrganizationFactory, UserFactory
 from reports.models import Report
+from reports.stix import export
 from reports.stix.export import common_objects
 
 from .factories import agreement_between, report_by
@@ -192,3 +193,43 @@ def test_the_portal_download_needs_a_sign_in_and_is_not_for_hub_staff(client):
     assert client.get(DOWNLOAD).status_code == 302
     client.force_login(User.objects.create_user("staff@hub.example", "pw", is_staff=True))
     assert client.get(DOWNLOAD).status_code == 404
+
+
+# --- what the export trusts and keeps ------------------------------------------------------
+
+
+def test_a_queryset_annotated_for_the_owner_cannot_name_the_reporter_to_a_discreet_coparty(
+    world,
+):
+    owner, discreet = world["owner"], world["discreet"]
+    # The discreet co-party's reports, with the disclosure asked for the owner (who is always
+    # told): the export asks again for the reader it is given.
+    misannotated = Report.objects.visible_to(discreet).with_disclosure(owner).filter(tlp=TLP.AMBER)
+    reporter = f"identity--{owner.stix_id}"
+
+    bundled = json.dumps(export.bundle(misannotated, discreet))
+    streamed = "".join(export.stream_bundle(misannotated, discreet))
+
+    assert sorted(report_names(json.loads(bundled))) == ["Final restream", "Panel"]
+    for text in (bundled, streamed):
+        assert reporter not in text and owner.name not in text
+    # The owner's own bundle of the same queryset still names it.
+    assert reporter in json.dumps(export.bundle(misannotated, owner))
+
+
+def test_a_download_remembers_only_the_objects_that_can_repeat(world):
+    # A report, its indicators and its relationship appear once in any download; only
+    # observables and identities can come again, so only they are remembered (memory).
+    owner = world["owner"]
+    reports = export.for_stix(Report.objects.visible_to(owner).with_disclosure(owner))
+    seen: set[tuple[str, str]] = set()
+    emitted = [
+        o
+        for r in reports
+        for o in export._unique(export.report_objects(r, identity_disclosed=True), seen)
+    ]
+
+    remembered = {object_id for object_id, _version in seen}
+    assert remembered == {o["id"] for o in emitted if o["type"] == "identity" or "created" not in o}
+    assert {"report", "indicator", "relationship"}.isdisjoint(i.split("--")[0] for i in remembered)
+    assert len(emitted) == len({(o["id"], o.get("modified")) for o in emitted})
