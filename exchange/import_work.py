@@ -4,6 +4,8 @@ read (`reports.stix.parse`), claimed in `ImportedObject` (idempotency), and stor
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,14 +13,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kernel.locks import Lock, xact_lock_on_all
 from members.actors import Actor
-from members.models import Agreement, Organization
+from members.models import Agreement, APIKey, Organization
 from reports.models import Report
 from reports.services import ReportInput, check_report_rules, report_update, reports_submit
 from reports.stix import parse
 from reports.stix.parse import Refused
 
 from .models import ImportedObject, ImportJob
+
+log = logging.getLogger(__name__)
 
 BECOMES_REPORT = ("indicator", "sighting")
 # What a new version of an indicator may change in its report (`report_update`).
@@ -64,6 +69,11 @@ class Run:
                 self.outcome[index] = (False, refusal)
             elif key in seen:
                 self.outcome[index] = (True, "already in this envelope")
+            elif obj["type"] in BECOMES_REPORT and parse.moment_of(key[1]) is None:
+                self.outcome[index] = (
+                    False,
+                    "modified (or created) must be a STIX timestamp: RFC 3339 in UTC, ending in Z",
+                )
             elif obj["type"] in BECOMES_REPORT:
                 todo[obj["type"]].append(index)
             elif obj["type"] in parse.CONTEXT_TYPES:
@@ -76,6 +86,10 @@ class Run:
                 )
             seen.add(key)
         if not refusal:
+            # Each object's id, locked for the owner before any earlier version is looked up:
+            # two jobs carrying versions of one id (which their claims do not order) take turns.
+            ids = {objects[i]["id"] for kind in BECOMES_REPORT for i in todo[kind]}
+            xact_lock_on_all(Lock.STIX_IMPORT, [f"{self.owner.pk}:{i}" for i in ids])
             self.envelope = parse.read_envelope(
                 objects,
                 owner=self.owner,
@@ -83,8 +97,8 @@ class Run:
                 polled=self.job.source_id is not None,
             )
             self.mine = set(Agreement.objects.of_party(self.owner).values_list("pk", flat=True))
-            self._indicators(todo["indicator"])
-            self._sightings(todo["sighting"])
+            self._in_rounds(todo["indicator"], self._indicators)
+            self._in_rounds(todo["sighting"], self._sightings)
         successes, failures = [], []
         for index, obj in enumerate(objects):
             ok, message = self.outcome[index]
@@ -98,6 +112,11 @@ class Run:
             return "the person or key that posted this envelope no longer acts for you"
         if self.owner.is_suspended:
             return "your organisation is suspended"
+        key, user = self.actor.api_key, self.actor.user
+        if key is not None and not APIKey.objects.usable().filter(pk=key.pk).exists():
+            return "the API key that posted this envelope is revoked or expired"
+        if user is not None and not user.is_active:
+            return "the person who posted this envelope is deactivated"
         agreement = self.job.agreement
         if agreement is not None:
             in_force = Agreement.objects.in_force().of_party(self.owner).filter(pk=agreement.pk)
@@ -107,14 +126,40 @@ class Run:
 
     # --- indicators -------------------------------------------------------------------------
 
+    def _read(self, index: int, reading: Callable[..., ReportInput], *args) -> ReportInput | None:
+        """One object read, or its failure: whatever goes wrong reading one object fails that
+        object alone, so that the job always completes (else the sweep sends it for ever)."""
+        try:
+            return reading(*args)
+        except Refused as e:
+            self.outcome[index] = (False, str(e))
+        except Exception as e:  # any: see the docstring
+            log.warning(
+                "STIX object %d of import job %s could not be read",
+                index,
+                self.job.pk,
+                exc_info=True,
+            )
+            self.outcome[index] = (False, f"could not be read: {type(e).__name__}: {str(e)[:200]}")
+        return None
+
+    def _in_rounds(self, indices: list[int], handle: Callable[[list[int]], None]) -> None:
+        """Several versions of one id in an envelope are handled in version order, a round
+        each, so that each finds the one before it imported (not two reports of one id)."""
+        objects = self.job.objects_posted
+        by_id: dict[str, list[int]] = {}
+        for index in sorted(indices, key=lambda i: parse.moment_of(parse.version_of(objects[i]))):
+            by_id.setdefault(objects[index]["id"], []).append(index)
+        for n in range(max(map(len, by_id.values()), default=0)):
+            handle([versions[n] for versions in by_id.values() if len(versions) > n])
+
     def _indicators(self, indices: list[int]) -> None:
         objects = self.job.objects_posted
         read: dict[int, ReportInput] = {}
         for index in indices:
-            try:
-                read[index] = parse.indicator_report(objects[index], self.envelope)
-            except Refused as e:
-                self.outcome[index] = (False, str(e))
+            data = self._read(index, parse.indicator_report, objects[index], self.envelope)
+            if data is not None:
+                read[index] = data
         claimed = self._claim(read)
         new: dict[int, ReportInput] = {}
         previous = self._previous_versions([objects[i]["id"] for i in claimed])
@@ -152,7 +197,8 @@ class Run:
         mine = parse.moment_of(parse.version_of(claim.obj))
         theirs = parse.moment_of(earlier.modified)
         if mine is not None and theirs is not None and mine < theirs:
-            self._done(index, claim, report, "older than a version imported: nothing changed")
+            # Not linked to the report: the version imported last stays the newest one.
+            self._done(index, claim, None, "older than a version imported: nothing changed")
             return True
         if claim.obj.get("revoked") is True:
             changes: dict[str, Any] = {"status": Report.Status.WITHDRAWN}
@@ -182,24 +228,9 @@ class Run:
         )
         read: dict[int, ReportInput] = {}
         for index in indices:
-            ref = refs[index]
-            try:
-                if not isinstance(ref, str) or not ref.startswith("indicator--"):
-                    raise Refused("sighting_of_ref must name an indicator")
-                if ref in own:
-                    report = own[ref]
-                    seen, category = list(report.indicators.all()), report.category
-                elif ref in visible:
-                    seen, category = visible[ref], visible[ref][0].report.category
-                else:
-                    # The same words whether the indicator is hidden from the poster or does
-                    # not exist: the answer must not tell the two apart.
-                    raise Refused(parse.UNKNOWN_INDICATOR)
-                read[index] = parse.sighting_report(
-                    objects[index], self.envelope, seen=seen, category=category
-                )
-            except Refused as e:
-                self.outcome[index] = (False, str(e))
+            data = self._read(index, self._sighting, objects[index], own, visible)
+            if data is not None:
+                read[index] = data
         claimed = self._claim(read)
         previous = self._previous_versions([objects[i]["id"] for i in claimed])
         new = {}
@@ -211,6 +242,24 @@ class Run:
             else:
                 new[index] = read[index]
         self._submit(new, claimed)
+
+    def _sighting(self, obj: dict, own: dict[str, Report], visible: dict) -> ReportInput:
+        ref = obj.get("sighting_of_ref")
+        if not isinstance(ref, str) or not ref.startswith("indicator--"):
+            raise Refused("sighting_of_ref must name an indicator")
+        if ref in own:
+            sighted = own[ref]
+            seen = list(sighted.indicators.all())
+        elif ref in visible:
+            seen = visible[ref]
+            sighted = seen[0].report
+        else:
+            # The same words whether the indicator is hidden from the poster or does not
+            # exist: the answer must not tell the two apart.
+            raise Refused(parse.UNKNOWN_INDICATOR)
+        return parse.sighting_report(
+            obj, self.envelope, seen=seen, sighted=sighted, own=sighted.owner_id == self.owner.pk
+        )
 
     def _own_reports(self, refs: list[str]) -> dict[str, Report]:
         """The poster's own reports made from indicators it imported, by their STIX ids (this

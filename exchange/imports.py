@@ -10,6 +10,8 @@ run of a job or two jobs carrying the same object create one report."""
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
@@ -24,6 +26,7 @@ from .models import ImportJob, TaxiiSource
 MAX_OBJECTS = 1000  # per envelope: as many as one bulk submission of the API
 MAX_ID_LENGTH = 120  # ImportedObject.stix_id
 MAX_VERSION_LENGTH = 40  # ImportedObject.modified
+MAX_DEPTH = 64  # nesting of an object's JSON: STIX objects are a few levels deep
 
 
 class EnvelopeError(ValueError):
@@ -45,6 +48,35 @@ def _check_envelope(objects: object) -> None:
             raise EnvelopeError(f"objects[{index}] has no id of the form {kind}--<uuid>")
         if len(stix_id) > MAX_ID_LENGTH or len(parse.version_of(obj)) > MAX_VERSION_LENGTH:
             raise EnvelopeError(f"objects[{index}] has an id or a version too long")
+        if (problem := _unstorable(obj)) is not None:
+            raise EnvelopeError(f"objects[{index}] {problem}")
+
+
+def _unstorable(obj: dict) -> str | None:
+    """What in one object PostgreSQL's jsonb would refuse (the job's insert then failed with a
+    500), though Python's JSON reader accepts it; None if nothing. Walked without recursion,
+    so no nesting can exhaust the stack."""
+    stack: list[tuple[object, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return "holds NaN or Infinity, which JSON does not allow"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "holds a NUL character (\\u0000), which cannot be stored"
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return "holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not Unicode text"
+        elif isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                return f"nests deeper than {MAX_DEPTH} levels"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                stack.append((item, depth + 1))
+                if isinstance(key, str):
+                    stack.append((key, depth))
+    return None
 
 
 def import_submit(
@@ -110,12 +142,14 @@ def import_run(job_id) -> ImportJob | None:
             .first()
         )
         if job is None:
-            return ImportJob.objects.filter(pk=job_id).first()
+            return ImportJob.objects.defer("objects_posted").filter(pk=job_id).first()
         successes, failures = Run(job).run()
         job.details = {"successes": successes, "failures": failures, "pendings": []}
         job.success_count, job.failure_count = len(successes), len(failures)
         job.pending_count = 0
         job.status = ImportJob.Status.COMPLETE
+        # Up to 10 MB a POST, every polled page: the outcome (details) is what stays.
+        job.objects_posted = []
         job.completed_at = timezone.now()
         job.save()
     return job

@@ -27,6 +27,9 @@ class Lock(enum.IntEnum):
     # One poll at a time per member's TAXII source (exchange.sources), held with the source's
     # id across the poll's several transactions: see `try_session_lock`.
     TAXII_SOURCE_POLL = 0x41544C59_5450  # "ATLY" "TP"
+    # One STIX id of one member at a time (exchange.import_work), with `xact_lock_on_all`: two
+    # import jobs carrying versions of one indicator must not both find it new.
+    STIX_IMPORT = 0x41544C59_5349  # "ATLY" "SI"
 
 
 def xact_lock(lock: Lock) -> None:
@@ -61,4 +64,17 @@ def xact_lock_on(lock: Lock, key: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [int(lock) & 0x7FFFFFFF, key]
+        )
+
+
+def xact_lock_on_all(lock: Lock, keys: list[str]) -> None:
+    """`xact_lock_on` for several keys in one statement, taken in one order for everyone (their
+    hashes', ascending), so two transactions locking overlapping sets never deadlock."""
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, h) FROM"
+            " (SELECT DISTINCT hashtext(k) AS h FROM unnest(%s::text[]) AS k ORDER BY h) AS s",
+            [int(lock) & 0x7FFFFFFF, list(keys)],
         )

@@ -16,7 +16,7 @@ from members.actors import Actor
 from members.services import agreement_suspend
 from members.tests.factories import UserFactory
 from reports.models import Report
-from reports.tests.factories import agreement_between
+from reports.tests.factories import agreement_between, report_by
 
 from .stix_import_helpers import (
     CREATED,
@@ -180,12 +180,19 @@ def test_an_agreement_out_of_force_when_the_job_runs_fails_every_object(poster, 
 
 
 def test_an_envelope_costs_the_same_queries_whatever_its_size(
-    poster, agreement, django_assert_max_num_queries
+    poster, agreement, coparty, django_assert_max_num_queries
 ):
+    """Indicators, sightings of the co-party's indicators (each reading the report it sights)
+    and sightings of unknown ones."""
+    theirs = report_by(coparty, indicators=[("domain", f"seen{i}.example") for i in range(22)])
+    seen = [f"indicator--{i.stix_id}" for i in theirs.indicators.all()]
+
     def envelope(n: int) -> list[dict]:
-        return [indicator(f"[domain-name:value = 'n{n}-{i}.example']") for i in range(n)] + [
-            sighting(f"indicator--{uuid.uuid4()}") for _ in range(n)
-        ]
+        return (
+            [indicator(f"[domain-name:value = 'n{n}-{i}.example']") for i in range(n)]
+            + [sighting(seen.pop()) for _ in range(n)]
+            + [sighting(f"indicator--{uuid.uuid4()}") for _ in range(n)]
+        )
 
     small = import_submit(actor=poster, objects=envelope(2), agreement=agreement)
     large = import_submit(actor=poster, objects=envelope(20), agreement=agreement)
@@ -195,4 +202,5 @@ def test_an_envelope_costs_the_same_queries_whatever_its_size(
     with CaptureQueriesContext(connection) as few:
         import_run(small.id)
     with django_assert_max_num_queries(len(few)):
-        import_run(large.id)
+        done = import_run(large.id)
+    assert done.success_count == 40, done.details

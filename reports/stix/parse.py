@@ -11,10 +11,13 @@ TAXII status resource, read later by a machine)."""
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django_countries import countries
 
 from kernel.vocabulary import TLP, Category
 from members.models import Agreement, Organization
@@ -58,6 +61,9 @@ class Envelope:
     agreement: Agreement | None
     markings: dict[str, dict[str, Any]] = field(default_factory=dict)
     reports_naming: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Every `report` naming an indicator, whoever it says made it: each one's markings may
+    # only make the indicator's TLP stricter.
+    all_reports_naming: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     other_parties: list[Organization] = field(default_factory=list)
     # Polled from the member's own TAXII server: its objects name the server's local identity
     # as creator (OpenCTI and MISP always set one), and the member registered that server to
@@ -76,11 +82,14 @@ def read_envelope(
     for obj in objects:
         if obj["type"] == "marking-definition":
             envelope.markings[obj["id"]] = obj
-        elif obj["type"] == "report" and _created_by_ok(obj, envelope):
+        elif obj["type"] == "report":
             refs = obj.get("object_refs")
+            trusted = _created_by_ok(obj, envelope)
             for ref in refs if isinstance(refs, list) else ():
                 if isinstance(ref, str):
-                    envelope.reports_naming.setdefault(ref, obj)
+                    envelope.all_reports_naming.setdefault(ref, []).append(obj)
+                    if trusted:
+                        envelope.reports_naming.setdefault(ref, obj)
     if agreement is not None:
         envelope.other_parties = list(agreement.parties.exclude(pk=owner.pk).order_by("pk"))
     return envelope
@@ -92,11 +101,21 @@ def version_of(obj: dict[str, Any]) -> str:
     return version if isinstance(version, str) else ""
 
 
-def moment_of(version: str) -> datetime.datetime | None:
-    try:
-        return datetime.datetime.fromisoformat(version)
-    except ValueError:
+# A STIX timestamp (§3.2): RFC 3339, in UTC, written with Z.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z")
+
+
+def moment_of(version: object) -> datetime.datetime | None:
+    """The moment a STIX timestamp names; None for anything else (a naive date among aware
+    ones cannot be compared: the job used to fail whole on it)."""
+    if not isinstance(version, str) or _TIMESTAMP.fullmatch(version) is None:
         return None
+    whole, _, fraction = version[:-1].partition(".")
+    try:
+        moment = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.UTC)
+    except ValueError:  # the right shape, no such day (2026-02-30)
+        return None
+    return moment.replace(microsecond=int(fraction[:6].ljust(6, "0"))) if fraction else moment
 
 
 def _created_by_ok(obj: dict[str, Any], envelope: Envelope) -> bool:
@@ -166,10 +185,7 @@ def category_of(obj: dict[str, Any], envelope: Envelope) -> str:
     raise Refused("no category: name one in the Atalaya extension or in labels")
 
 
-def tlp_of(obj: dict[str, Any], envelope: Envelope) -> int:
-    """The most restrictive TLP marking on the object (by id, or a marking-definition in the
-    envelope or inline); none: the agreement's ceiling. Markings we do not recognise are
-    ignored (another marking scheme says nothing about TLP)."""
+def _marked(obj: dict[str, Any], envelope: Envelope) -> list[int]:
     refs = obj.get("object_marking_refs")
     levels = []
     for ref in refs if isinstance(refs, list) else ():
@@ -178,6 +194,19 @@ def tlp_of(obj: dict[str, Any], envelope: Envelope) -> int:
             level = tlp_of_marking(envelope.markings[ref])
         if level is not None:
             levels.append(level)
+    return levels
+
+
+def tlp_of(obj: dict[str, Any], envelope: Envelope, *, at_least: int | None = None) -> int:
+    """The most restrictive TLP marking (by id, or a marking-definition in the envelope or
+    inline) on the object and on every `report` of the envelope naming it, and `at_least`
+    (a sighted report's level); none: the agreement's ceiling. Markings we do not recognise
+    are ignored (another marking scheme says nothing about TLP)."""
+    levels = _marked(obj, envelope)
+    for named_by in envelope.all_reports_naming.get(obj["id"], ()):
+        levels += _marked(named_by, envelope)
+    if at_least is not None:
+        levels.append(at_least)
     if levels:
         return max(levels)
     if envelope.agreement is not None:
@@ -185,9 +214,19 @@ def tlp_of(obj: dict[str, Any], envelope: Envelope) -> int:
     return TLP.AMBER  # the hub's default for a report, as in the portal and the API
 
 
-def _jurisdictions(obj: dict[str, Any], envelope: Envelope) -> list[str]:
-    from ..api.serializers import country_codes
+_country_codes: frozenset[str] | None = None
 
+
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, built once (here, not from the API's serializers, which are
+    a layer above)."""
+    global _country_codes
+    if _country_codes is None:
+        _country_codes = frozenset(code for code, _ in countries)
+    return _country_codes
+
+
+def _jurisdictions(obj: dict[str, Any], envelope: Envelope) -> list[str]:
     given = None
     for source in (obj, envelope.reports_naming.get(obj["id"])):
         given = _extension(source).get("jurisdictions")
@@ -266,13 +305,21 @@ def indicator_report(obj: dict[str, Any], envelope: Envelope) -> ReportInput:
 
 
 def sighting_report(
-    obj: dict[str, Any], envelope: Envelope, *, seen: list[Indicator], category: str
+    obj: dict[str, Any], envelope: Envelope, *, seen: list[Indicator], sighted: Report, own: bool
 ) -> ReportInput:
     """A `sighting` of indicators the poster may see, as the poster's own report of the same
-    values in the same category: a corroboration, announced as every corroboration is."""
+    values in the same category: a corroboration, announced as every corroboration is. Never
+    less restricted than the report sighted (`sighted`, the poster's own when `own`)."""
     check_created_by(obj, envelope)
+    if sighted.tlp == TLP.RED and not own:
+        # Its owner named who may know these values; a sighting shared under this agreement
+        # would name others (the agreement's parties), so it is refused, not re-marked.
+        raise Refused(
+            "a sighting of a TLP:RED report is not imported: its owner chose its recipients"
+        )
     indicators = [IndicatorInput(kind=i.kind, raw_value=i.value, value=i.value) for i in seen]
-    tlp = tlp_of(obj, envelope)
+    category = sighted.category
+    tlp = tlp_of(obj, envelope, at_least=sighted.tlp)
     jurisdictions = _jurisdictions(obj, envelope)
     values = ", ".join(i.value for i in indicators)
     return ReportInput(
@@ -300,6 +347,7 @@ def visible_indicators(owner: Organization, refs: Iterable[str]) -> dict[str, li
     if not wanted:
         return found
     visible = Report.objects.visible_to(owner).values("pk")
-    for indicator in Indicator.objects.filter(stix_id__in=list(wanted), report__in=visible):
+    indicators = Indicator.objects.filter(stix_id__in=list(wanted), report__in=visible)
+    for indicator in indicators.select_related("report"):
         found[wanted[indicator.stix_id]] = [indicator]
     return found

@@ -34,6 +34,13 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 MAX_PATTERN_LENGTH = 65536  # far above any OR of a report's 100 indicators
+# Parentheses nest by recursion here; far deeper than any real pattern, far below Python's
+# recursion limit (which ~350 levels reached: the job then failed whole, for ever).
+MAX_NESTING = 32
+# §9.3: inside a string literal only \' and \\ are escapes. The token above finds where a
+# literal ends (any backslash pair); this says whether its escapes are the grammar's.
+_LITERAL_BODY = re.compile(r"(?:[^\\']|\\['\\])*")
+_ESCAPE = re.compile(r"\\(['\\])")
 
 
 class PatternError(ValueError):
@@ -71,17 +78,18 @@ def _tokens(pattern: str) -> list[_Token]:
 
 
 def _unescape(literal: str) -> str:
-    # §9.3: inside a string literal only \' and \\ are escapes.
     body = literal[1:-1]
-    if re.search(r"\\[^'\\]", body):
+    if _LITERAL_BODY.fullmatch(body) is None:
         raise PatternError("a string holds an escape other than \\' or \\\\")
-    return body.replace("\\'", "'").replace("\\\\", "\\")
+    # One pass, left to right, as the grammar reads it: no character is unescaped twice.
+    return _ESCAPE.sub(r"\1", body)
 
 
 class _Parser:
     def __init__(self, pattern: str):
         self.tokens = _tokens(pattern)
         self.i = 0
+        self.depth = 0
         self.found: list[Equality] = []
 
     def peek(self) -> _Token | None:
@@ -98,6 +106,11 @@ class _Parser:
         token = self.take()
         if token.text != text:
             raise PatternError(f"expected {text!r} at character {token.at + 1}")
+
+    def open_parenthesis(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise PatternError(f"parentheses nest deeper than {MAX_NESTING} levels")
 
     def refuse_joiner(self, token: _Token | None) -> None:
         if token is None or token.kind != "keyword":
@@ -119,8 +132,10 @@ class _Parser:
     def observation(self) -> None:
         token = self.take()
         if token.text == "(":
+            self.open_parenthesis()
             self.observations()
             self.expect(")")
+            self.depth -= 1
         elif token.text == "[":
             self.comparisons()
             self.expect("]")
@@ -138,8 +153,10 @@ class _Parser:
     def comparison(self) -> None:
         token = self.take()
         if token.text == "(":
+            self.open_parenthesis()
             self.comparisons()
             self.expect(")")
+            self.depth -= 1
             self.refuse_joiner(self.peek())
             return
         if token.text == "EXISTS":
