@@ -97,6 +97,17 @@ class TaxiiSourceForm(forms.ModelForm):
         data = super().clean()
         if data.get("username") and not data.get("secret") and not self.instance.secret_encrypted:
             self.add_error("secret", _("A username needs a password."))
+        url, secret = data.get("api_root_url"), data.get("secret") or ""
+        # self.instance still holds the stored address here (the form copies the new one onto
+        # it only after clean()).
+        if self.instance.pk and url and sources.needs_new_secret(self.instance, url, secret):
+            self.add_error(
+                "secret",
+                _(
+                    "The address is on another server now: give its password or token again. "
+                    "The stored one is only ever sent to the server it was given for."
+                ),
+            )
         return data
 
     def service_fields(self) -> dict:

@@ -20,6 +20,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from notifications.webhook_destinations import DestinationRefused, check_destination
 
+from .taxii.protocol import TaxiiError, parse_timestamp
+
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 USER_AGENT = "Atalaya-TAXII-poller/1.0"
 # What one page may ask for; the server may send fewer (TAXII §3.4: the server's cap wins).
@@ -58,6 +60,18 @@ class Page:
     next: str | None
     # X-TAXII-Date-Added-Last: the next poll's added_after once this page is stored.
     date_added_last: str | None
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Where a request to `url` goes: its scheme, host and port (the default one if none)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").rstrip(".")
+    return scheme, host, port or {"http": 80, "https": 443}.get(scheme)
 
 
 def objects_url(api_root_url: str, collection_id: str) -> str:
@@ -178,5 +192,20 @@ def fetch_page(
         objects=objects,
         more=more,
         next=str(token) if more and token else None,
-        date_added_last=response_headers.get("X-TAXII-Date-Added-Last") or None,
+        date_added_last=_date_added_last(response_headers.get("X-TAXII-Date-Added-Last")),
     )
+
+
+def _date_added_last(header: str | None) -> str | None:
+    """The header as sent, once it is a TAXII timestamp (RFC 3339, UTC, `Z`): it becomes the
+    next poll's `added_after`, so anything else would make every later request malformed (and
+    would not fit the source's column). The server's error: the page is not imported."""
+    if not header:
+        return None
+    try:
+        parse_timestamp(header, name="X-TAXII-Date-Added-Last")
+    except TaxiiError as exc:
+        raise PollError(
+            f"the server's X-TAXII-Date-Added-Last is not a timestamp: {header[:40]!r}"
+        ) from exc
+    return header

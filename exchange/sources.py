@@ -81,6 +81,23 @@ def url_refusal(url: str) -> str | None:
     return None
 
 
+def needs_new_secret(source: TaxiiSource, api_root_url: str, secret: str) -> bool:
+    """True when a change moves a source that holds a secret to another origin (scheme, host or
+    port) without giving a new one: the stored secret was given for its server alone, and kept,
+    it would go to whichever server an admin (or an `admin` key) names next."""
+    return (
+        bool(source.secret_encrypted)
+        and not secret
+        and polling.origin(api_root_url) != polling.origin(source.api_root_url)
+    )
+
+
+MOVED_REFUSAL = (
+    "the API root is on another server (scheme, host or port): give its password or token "
+    "again; the stored one is sent only to the server it was given for"
+)
+
+
 def agreements_for(organization: Organization):
     """The agreements an organisation may share a source's reports under."""
     return Agreement.objects.in_force().of_party(organization).order_by("title")
@@ -126,10 +143,12 @@ def source_create(
 
 @transaction.atomic
 def source_update(*, actor: Actor, source: TaxiiSource, secret: str = "", **fields) -> TaxiiSource:
-    """Changes a source; an empty `secret` keeps the stored one. Whoever saves it is the one the
-    hub acts as from now on; a source that was failing is tried again at once."""
+    """Changes a source; an empty `secret` keeps the stored one (on the same server). Whoever
+    saves it is the one the hub acts as from now on; a failing source is tried again at once."""
     source = TaxiiSource.objects.select_for_update().get(pk=source.pk)
     _check(source.organization, fields)
+    if "api_root_url" in fields and needs_new_secret(source, fields["api_root_url"], secret):
+        raise SourceRefused(MOVED_REFUSAL)
     moved = any(
         name in fields and fields[name] != getattr(source, name)
         for name in ("api_root_url", "collection_id")
@@ -285,6 +304,14 @@ def source_poll(source_id: int) -> PollResult:
             more_waiting = _poll_pages(source, result)
         except (polling.PollError, _NoAuthority, secrets.SecretUnreadable) as exc:
             result.error = (getattr(exc, "message", None) or str(exc))[:MAX_ERROR_LENGTH]
+            _record_failure(source, result.error)
+        except Exception as exc:
+            # Anything else (a bug in the import, the database) still fails this source, or it
+            # is polled every interval with nothing to say why; the admins read only its kind.
+            log.exception("TAXII source %s: unexpected error while polling", source.pk)
+            result.error = (
+                f"internal error ({type(exc).__name__}): the hub's operators have the details"
+            )
             _record_failure(source, result.error)
         else:
             _record_success(source, more_waiting=more_waiting)

@@ -36,7 +36,8 @@ class TaxiiSourceSerializer(serializers.ModelSerializer):
         max_length=2000,
         trim_whitespace=False,
         help_text="The password (with `username`: HTTP Basic) or the Bearer token (without). "
-        "Stored encrypted; never returned. Omitted or empty on a change: the stored one stays.",
+        "Stored encrypted; never returned. Omitted or empty on a change: the stored one stays, "
+        "unless `api_root_url` moves to another scheme, host or port, which needs it again.",
     )
     collection_id = serializers.RegexField(
         regex=sources.COLLECTION_ID.pattern,
@@ -93,6 +94,14 @@ class TaxiiSourceSerializer(serializers.ModelSerializer):
         if refusal is not None:
             raise serializers.ValidationError(f"the hub will not poll this address ({refusal})")
         return url
+
+    def validate(self, attrs: dict) -> dict:
+        # The service refuses it too; here it is an error on the field to fill in.
+        url = attrs.get("api_root_url")
+        secret = attrs.get("secret") or ""
+        if self.instance and url and sources.needs_new_secret(self.instance, url, secret):
+            raise serializers.ValidationError({"secret": [sources.MOVED_REFUSAL]})
+        return attrs
 
 
 @source_docs
