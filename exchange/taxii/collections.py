@@ -4,8 +4,9 @@
   derived from the reader's own STIX id, so each reader has its own and it never changes.
 - one per agreement in force the reader is party to: the reports the reader sees through that
   agreement (the policy's rules 3 and 4 narrowed to it, its own reports shared under it
-  included); readable and writable (objects posted there become reports shared under it). Its
-  id is derived from the agreement's, the same for every party.
+  included) and its own reports restricted to it, whatever their TLP; readable and writable
+  (objects posted there become reports restricted to it). Its id is derived from the
+  agreement's, the same for every party.
 
 Any other id (another member's agreement, one no longer in force, a random one) is 404, as is
 an id that was never issued: the answer does not say which.
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
 
 from members.models import Agreement, Organization
 from reports.models import Report
@@ -68,7 +71,7 @@ def agreement_collection(agreement: Agreement) -> Collection:
         id=str(uuid.uuid5(AGREEMENT_NAMESPACE, str(agreement.pk))),
         title=agreement.title,
         description=(
-            "Reports shared with you under this agreement, and yours shared under it. "
+            "Reports shared with you under this agreement, and yours shared or restricted to it. "
             "Objects added here become your reports shared under it."
         ),
         can_write=True,
@@ -91,9 +94,18 @@ def collection_of(reader: Organization, collection_id: str) -> Collection:
 
 def reports_in(reader: Organization, collection: Collection):
     """The reports of `collection` as `reader` may see them now: never more than
-    `visible_to(reader)`, whatever the ledger holds."""
+    `visible_to(reader)`, whatever the ledger holds. An agreement's collection holds the
+    reports the reader sees through that agreement (rules 3 and 4 narrowed to it) and the
+    reader's own reports restricted to it, whatever their TLP: the owner is not a recipient of
+    its own TLP:RED report, and what it posted there (restricted to it) must be there to
+    withdraw."""
     reports = Report.objects.visible_to(reader)
     if collection.agreement is None:
         return reports
-    through = f"through_{reader.pk}_{collection.agreement.pk}"
-    return reports.with_audience({reader: [collection.agreement.pk]}).filter(**{through: True})
+    agreement_id = collection.agreement.pk
+    through = f"through_{reader.pk}_{agreement_id}"
+    restricted = Report.restricted_to.through.objects.filter(
+        report_id=OuterRef("pk"), agreement_id=agreement_id
+    )
+    own = Q(owner=reader) & Q(Exists(restricted))
+    return reports.with_audience({reader: [agreement_id]}).filter(Q(**{through: True}) | own)

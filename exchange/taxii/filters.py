@@ -64,6 +64,11 @@ class Filters:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def is_object_id(text: str) -> bool:
+    """Whether `text` is `type--uuid`, the only shape of a STIX id."""
+    return bool(_ID.fullmatch(text))
+
+
 def _values(query, name: str, pattern: re.Pattern | None = None) -> frozenset[str]:
     raw = query.getlist(name)
     if not raw:
@@ -83,7 +88,8 @@ def _limit(query) -> int:
     text = query.get("limit")
     if text is None or text == "":
         return cap
-    if not text.isdigit() or int(text) < 1:
+    # isdigit() alone accepts "²" and other digits int() refuses.
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise bad_request("limit must be a positive whole number.")
     return min(int(text), cap)
 

@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 
 from exchange.imports import EnvelopeError, import_submit
 from members.actors import Actor
 from members.authentication import KeyUser
-from reports.models import Report
-from reports.services import report_update
 
 from . import filters as taxii_filters
 from . import stream
@@ -32,6 +29,7 @@ from .protocol import (
     not_found,
     taxii_response,
 )
+from .services import NoSuchObject, Refused, taxii_delete
 from .views import endpoint, status_resource
 
 LISTS = {"added_after", "next", "id", "type", "version", "spec_version"}
@@ -44,6 +42,9 @@ def _read(request, principal: KeyUser, collection_id: str, allowed: set[str], ob
     reader = principal.organization
     collection = collection_of(reader, collection_id)
     scope = f"{reader.pk}:{collection.id}:{object_id}"
+    if object_id and not taxii_filters.is_object_id(object_id):
+        # An id that is not `type--uuid` names no object.
+        raise not_found()
     filters = taxii_filters.parse(request.GET, allowed=allowed, scope=scope)
     if object_id:
         filters = taxii_filters.Filters(**{**filters.__dict__, "ids": frozenset({object_id})})
@@ -154,35 +155,23 @@ def versions(request, principal: KeyUser, collection_id: str, object_id: str):
 def _delete(request, principal: KeyUser, collection_id: str, object_id: str):
     reader = principal.organization
     collection = collection_of(reader, collection_id)
+    if not taxii_filters.is_object_id(object_id):
+        raise not_found()
     filters = taxii_filters.parse(request.GET, allowed=DELETE, scope="delete")
     filters = taxii_filters.Filters(**{**filters.__dict__, "ids": frozenset({object_id})})
-    ledger_refresh(reader=reader, collection=collection)
-    item = stream.first(reader, collection, filters)
-    if item is None:
-        raise not_found()
-    report = _own_report(item, principal, collection)
-    if report.status != Report.Status.WITHDRAWN:
-        try:
-            report_update(
-                actor=Actor(api_key=principal.api_key),
-                report=report,
-                changes={"status": Report.Status.WITHDRAWN},
-            )
-        except (PermissionDenied, ValidationError) as e:
-            raise TaxiiError(403, "Forbidden", "This report cannot be withdrawn.") from e
+    try:
+        taxii_delete(
+            actor=Actor(api_key=principal.api_key),
+            reader=reader,
+            collection=collection,
+            filters=filters,
+        )
+    except NoSuchObject:
+        raise not_found() from None
+    except Refused:
+        raise TaxiiError(
+            403,
+            "Forbidden",
+            "Only your own reports can be deleted, as `report` objects in an agreement collection.",
+        ) from None
     return taxii_response(None)
-
-
-def _own_report(item: stream.Item, principal: KeyUser, collection: Collection) -> Report:
-    """The reader's own report a DELETE withdraws; seen but not deletable is 403."""
-    refused = TaxiiError(
-        403,
-        "Forbidden",
-        "Only your own reports can be deleted, as `report` objects in an agreement collection.",
-    )
-    if not collection.can_write or item.obj["type"] != "report":
-        raise refused
-    report = Report.objects.filter(pk=item.position[1]).first()
-    if report is None or report.owner_id != principal.organization.pk:
-        raise refused
-    return report

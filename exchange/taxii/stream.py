@@ -14,6 +14,7 @@ lists it once, at its first place in the page.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from exchange.models import CollectionEntry
 from members.models import Organization
 from reports.models import Indicator
-from reports.stix.export import common_objects, for_stix, report_objects
+from reports.stix.export import common_objects, for_stix, relationship_uuid, report_objects
 
 from .collections import Collection, reports_in
 from .filters import Filters, Position
@@ -34,6 +35,9 @@ from .protocol import format_timestamp, parse_timestamp
 CHUNK = 200
 # Types whose objects are only among the common objects.
 _COMMON_ONLY = {"marking-definition", "extension-definition"}
+# Types of a report's objects that come only with its disclosed reporter (the hub's identity
+# is a common object).
+_REPORTER = {"identity", "relationship"}
 
 
 @dataclass(frozen=True)
@@ -70,21 +74,34 @@ def _matches(obj: dict[str, Any], filters: Filters) -> bool:
     return True
 
 
-def _by_ids(ids: frozenset[str]) -> Q | None:
-    """The reports that can hold objects of these ids, where the id says (a report's or an
-    indicator's own, a member's identity); None when some id could be anywhere (an observable,
-    a relationship)."""
+def _uid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def _by_ids(ids: frozenset[str]) -> Q:
+    """The reports that can hold objects of these ids, each found by an index: a report's own
+    id, an indicator's, a member's identity, a relationship's (`relationship_uuid` of the
+    report's id, and back) or an observable's (`Indicator.sco_id`). An id that is not
+    `type--uuid` names no object; the common objects are not reports'."""
     wanted = Q(pk__in=[])
     for stix_id in ids:
-        kind, _, uid = stix_id.partition("--")
+        kind, _, text = stix_id.partition("--")
+        uid = _uid(text)
+        if uid is None or kind in _COMMON_ONLY:
+            continue
         if kind == "report":
             wanted |= Q(stix_id=uid)
         elif kind == "indicator":
             wanted |= Q(Exists(Indicator.objects.filter(report=OuterRef("pk"), stix_id=uid)))
         elif kind == "identity":
             wanted |= Q(owner__stix_id=uid)
-        elif kind not in _COMMON_ONLY:
-            return None
+        elif kind == "relationship":
+            wanted |= Q(stix_id=relationship_uuid(uid))
+        else:
+            wanted |= Q(Exists(Indicator.objects.filter(report=OuterRef("pk"), sco_id=uid)))
     return wanted
 
 
@@ -100,8 +117,11 @@ def _entries(
     date_added is unique within a reader's collection, so it alone orders the entries and the
     index on (reader, collection, date_added) serves the scan, which stops at CHUNK rows."""
     scope = reports_in(reader, collection)
-    if filters.ids and (wanted := _by_ids(filters.ids)) is not None:
-        scope = scope.filter(wanted)
+    if filters.ids:
+        scope = scope.filter(_by_ids(filters.ids))
+    if filters.types and filters.types <= _COMMON_ONLY | _REPORTER:
+        # A report holds an identity or a relationship only where its reporter is disclosed.
+        scope = scope.with_disclosure(reader).filter(identity_disclosed=True)
     entries = CollectionEntry.objects.filter(
         reader=reader, agreement_id=collection.agreement_id, report__in=scope.values("pk")
     )
@@ -175,7 +195,12 @@ class Page:
 
 
 def page(reader: Organization, collection: Collection, filters: Filters) -> Page:
-    """Up to `filters.limit` objects, each id+version once, and whether more follow."""
+    """Up to `filters.limit` objects, each id+version once, and whether more follow.
+
+    A page that would end inside a report ends before it instead (TAXII allows fewer objects
+    than `limit`): a report's objects share one date_added, so a client resuming with
+    `added_after` = the page's last date_added would skip the rest of it. Only a report that
+    alone fills a page is split, and then `next` (not `added_after`) brings the rest."""
     chosen: list[Item] = []
     seen: set[tuple[str, str]] = set()
     for item in items(reader, collection, filters):
@@ -183,10 +208,22 @@ def page(reader: Organization, collection: Collection, filters: Filters) -> Page
         if key in seen:
             continue
         if len(chosen) == filters.limit:
-            return Page(chosen, more=True)
+            return Page(_at_report_boundary(chosen, item), more=True)
         seen.add(key)
         chosen.append(item)
     return Page(chosen, more=False)
+
+
+def _at_report_boundary(chosen: list[Item], following: Item) -> list[Item]:
+    """`chosen` without its last report's objects when the following item is of that report
+    too, unless that report fills the whole page."""
+    group = following.position[:2]
+    if chosen[-1].position[:2] != group or chosen[0].position[:2] == group:
+        return chosen
+    cut = len(chosen)
+    while chosen[cut - 1].position[:2] == group:
+        cut -= 1
+    return chosen[:cut]
 
 
 def first(reader: Organization, collection: Collection, filters: Filters) -> Item | None:

@@ -1,6 +1,7 @@
 """The TAXII server's protocol through Django's test client: posting and its status, media
-types (406, 415), keys offered three ways and 401 with its challenge, and malformed
-parameters answered 400 in TAXII's error shape."""
+types (406, 415), keys offered three ways and 401 with its challenge, malformed parameters
+answered 400 in TAXII's error shape and malformed object ids 404, what a request for one
+object or type reads, and resuming page by page with `added_after`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ import pytest
 from django.test import Client
 
 from exchange.models import ImportJob
+from exchange.taxii import stream
 from exchange.taxii.collections import agreement_collection
 from exchange.taxii.protocol import TAXII_21
 from members.tests.factories import make_key
+from reports.models import Indicator
+from reports.stix.export import report_objects, sco_id
+from reports.tests.factories import agreement_between, report_by
 
-from .taxii_helpers import ROOT, error_of, objects_url, share_one_report, taxii
+from .taxii_helpers import ROOT, all_objects, error_of, objects_url, share_one_report, taxii
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +128,7 @@ MALFORMED = [
     {"match[spec_version]": "two"},
     {"match[type]": "report,"},
     {"next": "forged"},
+    {"limit": "²"},  # isdigit() says yes, int() says no
 ]
 
 
@@ -134,3 +140,93 @@ def test_a_malformed_parameter_is_400_never_500(owner):
     rid = "report--" + str(uuid.uuid4())
     error_of(client.get(objects_url("visible", f"objects/{rid}/"), MALFORMED[4]), 400)
     error_of(client.get(objects_url("visible", f"objects/{rid}/versions/"), MALFORMED[2]), 400)
+
+
+def test_an_object_id_that_is_not_type_uuid_names_no_object_and_is_404(owner, coparty, shared):
+    agreement, _report = shared
+    collection = agreement_collection(agreement).id
+    for org in (owner, coparty):
+        client = taxii(org)
+        for suffix in ("objects/report--x/", "objects/report--x/versions/", "objects/x/"):
+            error_of(client.get(objects_url("visible", suffix)), 404)
+        error_of(client.delete(objects_url(collection, "objects/report--x/")), 404)
+
+
+# --- what one request reads ------------------------------------------------------------------
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """How many reports' STIX a request builds: a lookup by id must not build the collection."""
+    calls = []
+
+    def counting(report, **kwargs):
+        calls.append(report.pk)
+        return report_objects(report, **kwargs)
+
+    monkeypatch.setattr(stream, "report_objects", counting)
+    return calls
+
+
+def test_one_object_of_any_kind_is_found_by_index_in_a_fixed_number_of_queries(
+    owner, coparty, shared, built, django_assert_max_num_queries
+):
+    for n in range(8):
+        report_by(owner, title=f"R{n}", indicators=(("ipv4", f"192.0.2.{n}"),))
+    client = taxii(coparty)
+    objects = all_objects(client, "visible")
+    # Each type's last object (a relationship, an observable, ...), and the member's identity.
+    present = [*{o["type"]: o["id"] for o in objects}.values(), f"identity--{owner.stix_id}"]
+    absent = [f"{kind}--{uuid.uuid4()}" for kind in ("relationship", "domain-name", "malware")]
+    for object_id in present + absent:
+        built.clear()
+        with django_assert_max_num_queries(10):
+            response = client.get(objects_url("visible", f"objects/{object_id}/"))
+        assert response.status_code == (200 if object_id in present else 404), object_id
+        assert len(built) <= 1, object_id
+
+
+def test_asking_for_relationships_or_identities_reads_only_reports_whose_reporter_is_disclosed(
+    owner, coparty, outsider, shared, built
+):
+    agreement_between(outsider, coparty, categories=["live_sports"], share_reporter_identity=False)
+    report_by(outsider, title="Withheld")
+    client = taxii(coparty)
+    for kind in ("relationship", "identity"):
+        built.clear()
+        found = all_objects(client, "visible", **{"match[type]": kind})
+        assert len(built) == 1
+        assert {o["type"] for o in found} == {kind}
+
+
+# --- resuming with added_after ---------------------------------------------------------------
+
+
+def test_a_client_resuming_from_each_pages_last_date_added_gets_every_object(
+    owner, coparty, shared
+):
+    for n in range(3):
+        report_by(owner, title=f"R{n}", indicators=(("domain", f"r{n}.example"),))
+    client = taxii(coparty)
+    everything = {o["id"] for o in all_objects(client, "visible")}
+    got, params = set(), {"limit": 10}
+    while True:
+        response = client.get(objects_url("visible"), params)
+        body = response.json()
+        assert 0 < len(body["objects"]) <= 10
+        got |= {o["id"] for o in body["objects"]}
+        if not body["more"]:
+            break
+        params = {"limit": 10, "added_after": response["X-TAXII-Date-Added-Last"]}
+    assert got == everything
+
+
+def test_an_indicators_observable_id_is_the_one_its_stix_carries_whatever_the_value(owner):
+    report = report_by(owner, indicators=(("url", "https://x.example/ñ?a='b'"),))
+    indicator = report.indicators.get()  # written by COPY, as every report is
+    assert f"x--{indicator.sco_id}" == sco_id("x", indicator.value)
+    # Values that JSON escapes: the database's trigger must escape them as export does.
+    for value in ['a"b\\c', "ümlaut\u2028", "tab\there\x01\x7f", "/p?q=ñ&x='y'"]:
+        Indicator.objects.filter(pk=indicator.pk).update(value=value)
+        indicator.refresh_from_db()
+        assert f"x--{indicator.sco_id}" == sco_id("x", value), repr(value)

@@ -12,6 +12,7 @@ import pytest
 from exchange.models import CollectionEntry
 from exchange.taxii.collections import agreement_collection, visible_collection
 from exchange.taxii.protocol import TAXII_21
+from kernel.vocabulary import TLP
 from members.models import Agreement
 from reports.models import Report
 from reports.tests.factories import agreement_between, report_by
@@ -270,6 +271,28 @@ def test_delete_is_for_the_owners_report_in_an_agreement_collection_only(
     error_of(taxii(owner, scopes=("read",)).delete(path), 403)
     report.refresh_from_db()
     assert report.status == Report.Status.OPEN
+
+
+def test_an_owner_withdraws_its_own_red_and_clear_reports_from_the_agreement_they_are_under(
+    owner, coparty, outsider, shared
+):
+    agreement, _report = shared
+    red = report_by(owner, tlp=TLP.RED, recipients=[coparty], restricted_to=[agreement])
+    clear = report_by(owner, tlp=TLP.CLEAR, restricted_to=[agreement])
+    path = objects_url(agreement_collection(agreement).id)
+    assert {f"report--{r.stix_id}" for r in (red, clear)} <= report_ids(
+        all_objects(taxii(owner), agreement_collection(agreement).id)
+    )
+    # The recipient sees the RED report there (rule 3) and the CLEAR one only in `visible`.
+    seen = report_ids(all_objects(taxii(coparty), agreement_collection(agreement).id))
+    assert f"report--{red.stix_id}" in seen and f"report--{clear.stix_id}" not in seen
+    error_of(taxii(coparty).delete(f"{path}report--{red.stix_id}/"), 403)
+    error_of(taxii(outsider).delete(f"{path}report--{clear.stix_id}/"), 404)
+    for report in (red, clear):
+        assert taxii(owner).delete(f"{path}report--{report.stix_id}/").status_code == 200
+        report.refresh_from_db()
+        assert report.status == Report.Status.WITHDRAWN
+    assert taxii(owner).delete(f"{path}report--{red.stix_id}/").status_code == 200  # again
 
 
 def test_a_next_cursor_reused_with_other_filters_or_by_another_reader_is_400(

@@ -282,6 +282,11 @@ class Indicator(models.Model):
     stix_id = models.UUIDField(
         default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
     )
+    # The uuid of its STIX observable (`reports.stix.export.sco_id`, UUIDv5 of the value), so
+    # that a TAXII request naming an observable finds its reports by index. Written by a
+    # trigger on every insert (COPY included) and change of `value` (reports 0010); null
+    # only on an unsaved instance.
+    sco_id = models.UUIDField(null=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["report", "position"]

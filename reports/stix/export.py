@@ -11,7 +11,6 @@ id+version must be identical (TAXII 2.1 §3.6). What a reader may see is the cal
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -92,11 +91,20 @@ def pattern(kind: str, value: str) -> str:
     return f"[{sco_type(kind, value)}:value = {pattern_literal(value)}]"
 
 
+# XORed with a report's stix_id, its reporter relationship's id. Zero on the UUID's version and
+# variant bits, so a version 4 id stays one (STIX asks that of SROs; stix2-validator strict).
+_RELATIONSHIP_MASK = 0x5A3C_96E1_7B02_0D4F_2E8B_61C5_A9F0_3D17 & ~(0xF << 76) & ~(0x3 << 62)
+
+
+def relationship_uuid(other: uuid.UUID) -> uuid.UUID:
+    """The reporter relationship's uuid from the report's stix_id, and back (XOR is its own
+    inverse): one id per report, the same in every export, with no row to keep it, and a
+    TAXII request naming a relationship finds its report by index."""
+    return uuid.UUID(int=other.int ^ _RELATIONSHIP_MASK)
+
+
 def _relationship_id(report: Report) -> str:
-    # One per report, the same in every export, with no row to keep it: derived from the
-    # report's id. Shaped as a version 4 UUID, which STIX asks of SROs (stix2-validator strict).
-    digest = hashlib.sha256(f"atalaya-reported-by:{report.stix_id}".encode()).digest()
-    return f"relationship--{uuid.UUID(bytes=digest[:16], version=4)}"
+    return f"relationship--{relationship_uuid(report.stix_id)}"
 
 
 def _report_extension(report: Report) -> dict[str, Any]:
