@@ -6,14 +6,19 @@ client's proof is test_taxii_client.py."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 
 from exchange.models import CollectionEntry
 from exchange.taxii.collections import agreement_collection, visible_collection
+from exchange.taxii.filters import Filters
 from exchange.taxii.protocol import TAXII_21
+from exchange.taxii.services import NoSuchObject, Refused, taxii_delete
 from kernel.vocabulary import TLP
-from members.models import Agreement
+from members.actors import Actor
+from members.models import Agreement, AuditEvent
+from members.services import api_key_create
 from reports.models import Report
 from reports.tests.factories import agreement_between, report_by
 
@@ -293,6 +298,27 @@ def test_an_owner_withdraws_its_own_red_and_clear_reports_from_the_agreement_the
         report.refresh_from_db()
         assert report.status == Report.Status.WITHDRAWN
     assert taxii(owner).delete(f"{path}report--{red.stix_id}/").status_code == 200  # again
+
+
+def test_the_delete_service_withdraws_as_the_key_and_refuses_what_is_not_the_readers(
+    owner, coparty, shared
+):
+    agreement, report = shared
+    collection = agreement_collection(agreement)
+    wanted = Filters(limit=1, ids=frozenset({f"report--{report.stix_id}"}))
+    key, _plain = api_key_create(
+        actor=Actor.system(), organization=owner, name="tool", scopes=["write"]
+    )
+    with pytest.raises(Refused):
+        taxii_delete(
+            actor=Actor(api_key=key), reader=coparty, collection=collection, filters=wanted
+        )
+    with pytest.raises(NoSuchObject):
+        missing = Filters(limit=1, ids=frozenset({f"report--{uuid.uuid4()}"}))
+        taxii_delete(actor=Actor(api_key=key), reader=owner, collection=collection, filters=missing)
+    taxii_delete(actor=Actor(api_key=key), reader=owner, collection=collection, filters=wanted)
+    event = AuditEvent.objects.get(action="report.updated", object_id=str(report.pk))
+    assert event.actor_key == key and event.organization == owner
 
 
 def test_a_next_cursor_reused_with_other_filters_or_by_another_reader_is_400(
