@@ -111,7 +111,8 @@ def _add(request, principal: KeyUser, collection_id: str):
         )
     try:
         envelope = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    # A body nested deeper than the parser's recursion limit is refused like any bad JSON.
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise bad_request("The body is not JSON.") from None
     if not isinstance(envelope, dict):
         raise bad_request("The body must be an envelope: an object with `objects`.")

@@ -66,6 +66,9 @@ def test_posts_need_taxii_json_a_writable_collection_and_a_well_formed_envelope(
     url = objects_url(agreement_collection(agreement).id)
     error_of(client.post(url, {"objects": []}, content_type="application/json"), 415)
     error_of(client.post(url, "{not json", content_type=TAXII_21), 400)
+    # Deeper than the JSON parser's recursion limit: bad JSON too, never a 500.
+    error_of(client.post(url, "[" * 100_000 + "]" * 100_000, content_type=TAXII_21), 400)
+    error_of(client.post(url, '{"objects": [NaN]}', content_type=TAXII_21), 400)
     error_of(client.post(url, {"objects": "x"}, content_type="application/taxii+json"), 400)
     error_of(client.post(objects_url("visible"), {"objects": []}, content_type=TAXII_21), 403)
 
