@@ -503,7 +503,8 @@ def test_no_page_of_the_portal_is_exempt_from_csrf():
         path
         for path, view in views(get_resolver().url_patterns)
         # DRF's views are exempt from Django's check and make their own for session requests.
-        if getattr(view, "csrf_exempt", False) and not hasattr(view, "cls")
+        if getattr(view, "csrf_exempt", False)
+        and not hasattr(view, "cls")
         # TAXII reads no session at all, only API keys: a browser's cookie gets 401 there
         # (exchange/tests/test_taxii_protocol.py, a portal session is not TAXII authentication).
         and not path.startswith("taxii2/")
