@@ -351,7 +351,13 @@ def test_a_streamed_bundle_is_the_same_bundle(owner):
         ("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", TLP.AMBER),
         ("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", TLP.RED),
         ("marking-definition--826578e1-40ad-459f-bc73-ede076f81f37", TLP.AMBER_STRICT),
-        ({"id": "marking-definition--" + str(uuid.uuid4()), "name": "TLP:AMBER+STRICT"}, 3),
+        (
+            {
+                "id": "marking-definition--0d4c5a9e-6a47-4a0e-9f0e-7b1a2c3d4e5f",
+                "name": "TLP:AMBER+STRICT",
+            },
+            3,
+        ),
         ({"definition_type": "tlp", "definition": {"tlp": "white"}}, TLP.CLEAR),
         ({"name": "tlp:red"}, TLP.RED),
         (
@@ -360,7 +366,7 @@ def test_a_streamed_bundle_is_the_same_bundle(owner):
             TLP.CLEAR,
         ),
         ({"name": "PAP:GREEN"}, None),
-        ("marking-definition--" + str(uuid.uuid4()), None),
+        ("marking-definition--b7869980-ee3c-4a11-a76b-98861a7d1b63", None),
         (42, None),
     ],
 )
