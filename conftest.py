@@ -89,6 +89,20 @@ def _two_factor_only_where_tested(request, settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """The language a request activated stays active in the thread after the test client
+    returns (members.middleware activates a person's language for the request and leaves it,
+    as Django's own LocaleMiddleware does): without this, a test asserting English messages
+    read Portuguese whenever a Portuguese person's request ran before it in the same process,
+    which depends on how xdist deals the tests out."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _api_rate_limits_off(settings) -> None:
     """The API's rate limits (kernel/api/throttling.py) are off in tests: a test that counts a
     view's queries counts the view's, not the throttles'. hub/tests/test_ratelimit.py turns
